@@ -1,0 +1,32 @@
+# Every target sets up its own virtual environment on first use; only Python 3.10+ is needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+# the CPU torch pin lives in constraints-cpu.txt (pyproject states the compatible range)
+PIP     = $(BIN)/python -m pip install -q -c constraints-cpu.txt
+
+.PHONY: demo test bench install clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml constraints-cpu.txt
+	$(PIP) -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/synthboost demo
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+# speed/quality side by side with CTGAN (the bench extra), results go to bench/RESULTS.md by hand
+bench: $(VENV)/.installed
+	$(PIP) -e ".[dev,bench]"
+	$(BIN)/python bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

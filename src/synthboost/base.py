@@ -1,0 +1,90 @@
+"""Common base of every synthesizer: scikit-learn conventions, randomness, persistence."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+
+from .errors import ModelFileError, NotFittedError, ParameterError
+from .io import load_model, save_model
+
+
+def make_rngs(random_state: Any) -> tuple[np.random.Generator, int]:
+    """A numpy Generator and a torch seed derived from ``random_state`` (None -> fresh entropy)."""
+    if isinstance(random_state, np.random.Generator):
+        rng = random_state
+    elif random_state is None or isinstance(random_state, (int, np.integer)):
+        rng = np.random.default_rng(random_state)
+    else:
+        raise ParameterError(f"random_state={random_state!r} must be None, an int or a numpy Generator")
+    return rng, int(rng.integers(2**62))
+
+
+def torch_generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
+    g = torch.Generator(device=device)
+    g.manual_seed(int(seed))
+    return g
+
+
+class BaseSynthesizer(BaseEstimator):
+    """fit(data) -> self; sample(n, *, conditions=None); save(dir); load(dir).
+
+    Subclasses store constructor arguments verbatim, validate in ``fit`` and keep
+    learned state in attributes ending in ``_``. Persistence goes through
+    :meth:`_to_state` / :meth:`_from_state` (tensors + JSON metadata, never pickle).
+    """
+
+    _fitted_attr = "generator_"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, self._fitted_attr):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(data) before sample() or save()"
+            )
+
+    def _json_params(self) -> dict[str, Any]:
+        params = {}
+        for k, v in self.get_params(deep=False).items():
+            if isinstance(v, tuple):
+                v = list(v)
+            if isinstance(v, np.random.Generator):
+                v = None
+            params[k] = v
+        return params
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the fitted model to ``directory`` (model.safetensors + model.json)."""
+        self._check_fitted()
+        tensors, meta = self._to_state()
+        meta = {"class": type(self).__name__, "params": self._json_params(), **meta}
+        return save_model(directory, tensors, meta)
+
+    @classmethod
+    def load(cls, directory: str | Path):
+        """Load a model saved with :meth:`save`. Never executes code from the files."""
+        tensors, meta = load_model(directory)
+        if meta.get("class") != cls.__name__:
+            raise ModelFileError(
+                f"{str(directory)!r} holds a {meta.get('class')!r} model, not a {cls.__name__}; "
+                f"load it with that class"
+            )
+        sig = inspect.signature(cls.__init__).parameters
+        params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in meta.get("params", {}).items() if k in sig}
+        self = cls(**params)
+        try:
+            self._from_state(tensors, meta)
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            raise ModelFileError(f"{str(directory)!r} is inconsistent ({type(e).__name__}: {e}); the model is corrupted") from None
+        return self
+
+    # subclasses implement these
+    def _to_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _from_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:  # pragma: no cover
+        raise NotImplementedError

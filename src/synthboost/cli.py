@@ -1,0 +1,220 @@
+"""Command-line interface: a thin typer layer over the library.
+
+The ``fit`` command's model options are generated from ``TabularGAN.__init__`` (names,
+defaults and help text), so every default lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import functools
+import inspect
+import re
+import sys
+import time
+import typing
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+
+from .errors import ConditionError, ParameterError, SynthboostError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="synthboost: GANs for small datasets, and whether synthetic data boosts your model.",
+)
+
+
+def _friendly(fn: Callable) -> Callable:
+    """Print a SynthboostError as one line on stderr and exit 1, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SynthboostError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+# -- options generated from an estimator's signature ---------------------------------
+def _param_docs(cls: type) -> dict[str, str]:
+    """Parameter descriptions from a numpy-style docstring (``name : type`` + indented text)."""
+    doc = inspect.getdoc(cls) or ""
+    docs: dict[str, str] = {}
+    names: list[str] = []
+    for line in doc.splitlines():
+        m = re.match(r"^([a-z_][a-z0-9_, ]*) : ", line)
+        if m:
+            names = [n.strip() for n in m.group(1).split(",")]
+            for n in names:
+                docs[n] = ""
+        elif line.startswith("    ") and names:
+            for n in names:
+                docs[n] = (docs[n] + " " + line.strip()).strip()
+        elif not line.strip():
+            continue
+        else:
+            names = []
+    return docs
+
+
+def _option_spec(hint: Any) -> tuple[Any, Callable[[Any], Any] | None]:
+    """Typer-compatible annotation for a signature hint, and a converter for list-valued ones."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    base = args[0] if args else hint
+    optional = type(None) in typing.get_args(hint)
+    origin = typing.get_origin(base)
+    if origin in (collections.abc.Sequence, list, tuple):
+        (elem,) = typing.get_args(base)[:1] or (str,)
+
+        def convert(text: Any, elem=elem) -> Any:
+            if text is None or not isinstance(text, str):
+                return text
+            items = [t.strip() for t in text.split(",") if t.strip()]
+            try:
+                return [elem(t) for t in items]
+            except ValueError:
+                raise ParameterError(f"cannot read {text!r} as a comma-separated list of {elem.__name__}") from None
+
+        return Optional[str], convert
+    if base in (int, float, str, bool):
+        return (Optional[base] if optional else base), None
+    return Optional[str], None
+
+
+def estimator_options(cls: type, skip: tuple[str, ...] = ()) -> tuple[list[inspect.Parameter], dict[str, Callable]]:
+    hints = typing.get_type_hints(cls.__init__)
+    docs = _param_docs(cls)
+    params, converters = [], {}
+    for name, p in inspect.signature(cls.__init__).parameters.items():
+        if name == "self" or name in skip:
+            continue
+        annotation, convert = _option_spec(hints.get(name, str))
+        if convert:
+            converters[name] = convert
+        default = p.default
+        if isinstance(default, (list, tuple)):
+            default = ",".join(map(str, default))
+        flag = "--" + name.replace("_", "-")
+        decls = [f"{flag}/--no-{name.replace('_', '-')}"] if annotation is bool else [flag]
+        option = typer.Option(default, *decls, help=docs.get(name, ""), rich_help_panel="Model options")
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation))
+    return params, converters
+
+
+def _with_estimator_options(cls: type, skip: tuple[str, ...] = ()):
+    """Decorator: the command receives the estimator's options as ``model_params``."""
+
+    def decorate(fn: Callable) -> Callable:
+        extra, converters = estimator_options(cls, skip)
+        own = [p for p in inspect.signature(fn).parameters.values() if p.name != "model_params"]
+
+        @functools.wraps(fn)
+        def wrapper(**kwargs):
+            model_params = {}
+            for p in extra:
+                value = kwargs.pop(p.name)
+                model_params[p.name] = converters[p.name](value) if p.name in converters else value
+            return fn(model_params=model_params, **kwargs)
+
+        del wrapper.__wrapped__  # typer must see the generated signature, not fn's
+        wrapper.__signature__ = inspect.Signature(own + extra)
+        return wrapper
+
+    return decorate
+
+
+# -- commands -----------------------------------------------------------------------
+from .synthesizers import TabularGAN  # noqa: E402  (after the helpers it relies on)
+
+
+@app.command()
+@_friendly
+@_with_estimator_options(TabularGAN)
+def fit(
+    data: Path = typer.Argument(..., help="Training table: CSV, Parquet or ARFF."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Class column to condition on."),
+    output: Path = typer.Option(..., "--output", "-o", help="Directory to write the model to."),
+    resume: bool = typer.Option(False, help="Continue from checkpoint_dir if a checkpoint is there."),
+    model_params: Optional[dict] = None,
+) -> None:
+    """Fit a TabularGAN on DATA and save it to a model directory."""
+    from .io import read_table
+    from .report.plots import plot_history
+
+    df = read_table(data)
+    t0 = time.perf_counter()
+    gan = TabularGAN(**model_params).fit(df, target=target, resume=resume)
+    gan.save(output)
+    plot_history(gan.history_, Path(output) / "history.png")
+    typer.echo(f"fitted {len(df)} rows x {df.shape[1]} columns in {time.perf_counter() - t0:.1f} s")
+    typer.echo(f"model:   {output}")
+    typer.echo(f"history: {Path(output) / 'history.png'}")
+
+
+def parse_conditions(items: List[str] | None) -> dict[str, str] | None:
+    conditions = {}
+    for item in items or []:
+        col, sep, value = item.partition("=")
+        if not sep or not col:
+            raise ConditionError(f"--condition {item!r} must look like COLUMN=VALUE")
+        conditions[col] = value
+    return conditions or None
+
+
+@app.command()
+@_friendly
+def sample(
+    model: Path = typer.Argument(..., help="Model directory written by `synthboost fit`."),
+    n: int = typer.Option(1000, "-n", "--n", help="Number of rows to generate."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output table (.csv or .parquet)."),
+    condition: Optional[List[str]] = typer.Option(None, "--condition", "-c", help="COLUMN=VALUE; all rows get it."),
+    seed: Optional[int] = typer.Option(None, help="Random seed for this draw."),
+) -> None:
+    """Generate N synthetic rows from a saved model."""
+    from .io import write_table
+
+    gan = TabularGAN.load(model)
+    df = gan.sample(n, conditions=parse_conditions(condition), random_state=seed)
+    write_table(df, output)
+    typer.echo(f"wrote {len(df)} rows to {output}")
+
+
+@app.command()
+@_friendly
+def datasets(data_dir: Optional[Path] = typer.Option(None, help="Folder with the real datasets.")) -> None:
+    """List the datasets `synthboost.datasets.load` knows, and whether each is available."""
+    from . import datasets as ds
+
+    root = ds.resolve_data_dir(data_dir)
+    for info in ds.available():
+        there = info.source == "sklearn" or (root / info.source).exists()
+        typer.echo(f"{info.name:20s} {'yes' if there else 'no ':3s}  target={info.target!s:10s} {info.description}")
+    typer.echo(f"data directory: {root} (set SYNTHBOOST_DATA to change it)")
+
+
+@app.command()
+@_friendly
+def demo(
+    output: Path = typer.Option(Path("runs/demo"), "--output", "-o", help="Folder for the demo's outputs."),
+    dataset: str = typer.Option("breast_cancer", help="Dataset name (see `synthboost datasets`)."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs (default: data-adaptive)."),
+    seed: int = typer.Option(0, help="Random seed."),
+) -> None:
+    """The main job: fit a TabularGAN on an embedded dataset and report how good its rows are."""
+    from .demo import run_demo
+
+    run_demo(output, dataset=dataset, epochs=epochs, seed=seed, echo=typer.echo)
+
+
+def main() -> None:
+    app(prog_name="synthboost")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""File input/output: reading tables, atomic writes, model files (safetensors + JSON).
+
+Nothing here unpickles: a model file from a stranger is parsed as JSON and as
+safetensors (a flat, typed tensor container) and can never run code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from .errors import DataFileError, ModelFileError, OutputError
+
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "model.safetensors"
+META_FILE = "model.json"
+
+
+# -- atomic writes ----------------------------------------------------------------
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` then rename the temp file onto ``path``.
+
+    An interrupted run leaves either the previous file or the new one, never half of one.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as e:
+        raise OutputError(f"cannot write {str(path)!r}: {e.strerror or e}; choose a writable location") from None
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise OutputError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> Path:
+    return write_text(path, json.dumps(obj, indent=1, allow_nan=True, default=_json_default))
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, (np.ndarray,)):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write CSV or Parquet (by suffix) atomically."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+    if suffix in (".csv", ".txt", ""):
+        return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+    raise OutputError(f"cannot write {str(path)!r}: unknown table format {suffix!r}; use .csv or .parquet")
+
+
+# -- reading tables ----------------------------------------------------------------
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a CSV, Parquet or ARFF file into a DataFrame, with one clear error on failure."""
+    p = Path(path)
+    if not p.exists():
+        raise DataFileError(f"data file {str(p)!r} does not exist")
+    if p.is_dir():
+        raise DataFileError(f"{str(p)!r} is a directory; pass a CSV, Parquet or ARFF file")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(p)
+        elif suffix == ".arff":
+            df = _read_arff(p)
+        else:
+            df = pd.read_csv(p, skipinitialspace=True)
+    except DataFileError:
+        raise
+    except Exception as e:  # any parser failure is a malformed file for the user
+        raise DataFileError(f"cannot read {str(p)!r} as {suffix.lstrip('.') or 'csv'}: {e}") from None
+    if df.shape[1] == 0:
+        raise DataFileError(f"{str(p)!r} holds no columns")
+    return df
+
+
+def _read_arff(p: Path) -> pd.DataFrame:
+    import arff  # liac-arff: a pure-Python parser, no code execution
+
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        try:
+            data = arff.load(fh)
+        except Exception as e:
+            raise DataFileError(f"cannot read {str(p)!r} as ARFF: {e}") from None
+    names = [a[0] for a in data["attributes"]]
+    df = pd.DataFrame(data["data"], columns=names)
+    for (name, kind) in data["attributes"]:
+        if isinstance(kind, str) and kind.upper() in ("NUMERIC", "REAL", "INTEGER"):
+            df[name] = pd.to_numeric(df[name])
+            if kind.upper() == "INTEGER" or (df[name].dropna() % 1 == 0).all():
+                if not df[name].isna().any():
+                    df[name] = df[name].astype("int64")
+    return df
+
+
+# -- model files --------------------------------------------------------------------
+def save_model(directory: str | os.PathLike, tensors: dict, meta: dict) -> Path:
+    """Write ``model.safetensors`` and ``model.json`` into ``directory`` (each atomically)."""
+    from safetensors.torch import save_file
+
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise OutputError(f"model path {str(d)!r} exists and is not a directory; choose another path")
+    tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    atomic_write(d / WEIGHTS_FILE, lambda tmp: save_file(tensors, tmp))
+    write_json(d / META_FILE, {"format_version": FORMAT_VERSION, **meta})
+    return d
+
+
+def load_model(directory: str | os.PathLike) -> tuple[dict, dict]:
+    """Read back (tensors, meta); any problem is a :class:`ModelFileError`."""
+    from safetensors.torch import load_file
+
+    d = Path(directory)
+    meta_path, weights_path = d / META_FILE, d / WEIGHTS_FILE
+    if not d.is_dir():
+        raise ModelFileError(f"model directory {str(d)!r} does not exist; save a model there first")
+    for f in (meta_path, weights_path):
+        if not f.is_file():
+            raise ModelFileError(f"{str(f)!r} is missing; {str(d)!r} is not a complete synthboost model")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFileError(f"{str(meta_path)!r} is not valid JSON ({e}); the model file is corrupted") from None
+    if not isinstance(meta, dict) or "format_version" not in meta:
+        raise ModelFileError(f"{str(meta_path)!r} is not a synthboost model description")
+    if meta["format_version"] != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{str(meta_path)!r} has format version {meta['format_version']}, this synthboost reads {FORMAT_VERSION}"
+        )
+    try:
+        tensors = load_file(weights_path)
+    except Exception as e:  # safetensors rejects anything that is not its own format
+        raise ModelFileError(f"{str(weights_path)!r} is not a valid safetensors file ({e}); the model is corrupted") from None
+    return tensors, meta
