@@ -1,0 +1,73 @@
+import pandas as pd
+from typer.testing import CliRunner
+
+from synthboost.cli import app
+
+runner = CliRunner()
+
+
+def test_fit_sample_round_trip(tmp_path):
+    from conftest import need_data
+
+    data = need_data("german_credit.csv")
+    model = tmp_path / "model"
+    r = runner.invoke(
+        app, ["fit", str(data), "--target", "class", "-o", str(model), "--epochs", "2", "--no-verbose",
+              "--hidden-dims", "16,32", "--random-state", "0"]
+    )
+    assert r.exit_code == 0, r.output
+    assert (model / "model.safetensors").exists() and (model / "history.png").exists()
+    out = tmp_path / "syn.parquet"
+    r = runner.invoke(app, ["sample", str(model), "-n", "120", "-o", str(out), "--condition", "class=bad"])
+    assert r.exit_code == 0, r.output
+    syn = pd.read_parquet(out)
+    assert len(syn) == 120 and (syn["class"] == "bad").all()
+    assert list(syn.columns) == list(pd.read_csv(data).columns)
+
+
+def test_fit_options_come_from_the_estimator_signature():
+    from synthboost import TabularGAN
+    import inspect
+
+    r = runner.invoke(app, ["fit", "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    for name in inspect.signature(TabularGAN.__init__).parameters:
+        if name != "self":
+            assert "--" + name.replace("_", "-") in r.output, name
+
+
+def test_errors_are_one_line_without_traceback(tmp_path):
+    r = runner.invoke(app, ["fit", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "m")])
+    assert r.exit_code == 1
+    assert "error:" in r.output and "missing.csv" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["sample", str(tmp_path / "nomodel"), "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 1 and "does not exist" in r.output
+    csv = tmp_path / "t.csv"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0], "y": ["u", "v", "u"]}).to_csv(csv, index=False)
+    r = runner.invoke(app, ["fit", str(csv), "--target", "nope", "-o", str(tmp_path / "m"), "--epochs", "1"])
+    assert r.exit_code == 1 and "target column 'nope'" in r.output
+    r = runner.invoke(app, ["fit", str(csv), "-o", str(tmp_path / "m"), "--objective", "lsgan"])
+    assert r.exit_code == 1 and "objective" in r.output
+
+
+def test_datasets_lists_builtins_and_files():
+    r = runner.invoke(app, ["datasets"])
+    assert r.exit_code == 0
+    assert "breast_cancer" in r.output and "german_credit" in r.output and "data directory" in r.output
+
+
+def test_demo_writes_outputs_and_summary(tmp_path):
+    out = tmp_path / "demo"
+    r = runner.invoke(app, ["demo", "-o", str(out), "--epochs", "3"])
+    assert r.exit_code == 0, r.output
+    for name in ("synthetic.csv", "history.png", "summary.json", "model/model.json"):
+        assert (out / name).exists(), name
+    assert "column_shape_similarity" in r.output and str(out / "history.png") in r.output
+
+
+def test_python_dash_m_entry_point():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "synthboost", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "fit" in r.stdout and "sample" in r.stdout
