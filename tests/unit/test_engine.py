@@ -86,3 +86,19 @@ def test_one_cycle_schedule_shape():
     assert max(lrs) == pytest.approx(1.0, rel=1e-3)
     assert lrs[-1] < 1e-3
     assert math.isclose(lrs[lrs.index(max(lrs))], 1.0, rel_tol=1e-3)
+
+
+def test_ctrl_c_leaves_a_resumable_checkpoint(german, fast, tmp_path):
+    df = german.head(200)
+    full = TabularGAN(**{**fast, "epochs": 3}).fit(df)
+    ck = str(tmp_path / "ck")
+
+    def interrupt(trainer, row):
+        if row["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        TabularGAN(**{**fast, "epochs": 3, "checkpoint_dir": ck, "checkpoint_every": 100}).fit(df, callbacks=[interrupt])
+    resumed = TabularGAN(**{**fast, "epochs": 3, "checkpoint_dir": ck}).fit(df, resume=True)
+    assert resumed.history_["epoch"].tolist() == [1, 2, 3]
+    pd.testing.assert_frame_equal(full.sample(30), resumed.sample(30))

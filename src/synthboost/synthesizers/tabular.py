@@ -107,7 +107,8 @@ class TabularGAN(BaseSynthesizer):
     on_divergence : {"restore", "raise"}
         On a non-finite loss, roll back to the last good epoch with halved learning rates, or raise.
     checkpoint_dir, checkpoint_every : str or None, int
-        Write a resumable checkpoint every so many epochs; ``fit(..., resume=True)`` continues from it.
+        Write a resumable checkpoint to ``checkpoint_dir`` every ``checkpoint_every`` epochs
+        (0: every 10), after the last epoch and on Ctrl-C; ``fit(..., resume=True)`` continues from it.
     device : str
         Torch device ("cpu" or "cuda").
     verbose : bool

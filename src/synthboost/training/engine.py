@@ -68,7 +68,7 @@ class TrainingConfig:
     on_divergence: str = "restore"  # "restore" (roll back, halve LRs) or "raise"
     max_restores: int = 3
     checkpoint_dir: str | None = None
-    checkpoint_every: int = 0
+    checkpoint_every: int = 0  # with checkpoint_dir: 0 means every 10 epochs (and the last)
     verbose: bool = True
 
     def validate(self) -> None:
@@ -212,7 +212,7 @@ class Trainer:
         total_steps = steps * cfg.epochs
         self.generator.train()
         self.discriminator.train()
-        good, restores = self._state(), 0
+        good, good_rng, restores = self._state(), rng.get_state(), 0
         bar = tqdm(total=cfg.epochs, initial=self.epoch, disable=not cfg.verbose, desc="training", unit="epoch")
         try:
             while self.epoch < cfg.epochs:
@@ -238,15 +238,21 @@ class Trainer:
                 row.update(epoch=self.epoch + 1, lr_g=lr_g, lr_d=lr_d, seconds=time.perf_counter() - t0)
                 self.history.append({k: row[k] for k in HISTORY_COLUMNS})
                 self.epoch += 1
-                good = self._state()
+                good, good_rng = self._state(), rng.get_state()
                 bar.update(1)
                 bar.set_postfix(g=f"{row['g_loss']:.3f}", d=f"{row['d_loss']:.3f}", refresh=False)
-                if cfg.checkpoint_dir and cfg.checkpoint_every and (
-                    self.epoch % cfg.checkpoint_every == 0 or self.epoch == cfg.epochs
-                ):
+                every = cfg.checkpoint_every or 10
+                if cfg.checkpoint_dir and (self.epoch % every == 0 or self.epoch == cfg.epochs):
                     ckpt.save(cfg.checkpoint_dir, self, rng)
                 if any(cb(self, row) is True for cb in self.callbacks):
                     break
+        except KeyboardInterrupt:
+            if cfg.checkpoint_dir and self.epoch > 0:
+                # keep the last completed epoch so fit(..., resume=True) loses nothing
+                self._load_state(good)
+                rng.set_state(good_rng)
+                ckpt.save(cfg.checkpoint_dir, self, rng)
+            raise
         finally:
             bar.close()
             self.generator.eval()
