@@ -23,10 +23,15 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
-# speed/quality side by side with CTGAN (the bench extra), results go to bench/RESULTS.md by hand
-bench: $(VENV)/.installed
-	$(PIP) -e ".[dev,bench]"
-	$(BIN)/python bench/bench_core.py
+# speed/quality side by side with CTGAN (the bench extra) in its own venv: ctgan pins pandas < 3
+BENCH_VENV = .venv-bench
+$(BENCH_VENV)/.installed: pyproject.toml constraints-cpu.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q -c constraints-cpu.txt -e ".[dev,bench]"
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python bench/bench_core.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) runs .pytest_cache

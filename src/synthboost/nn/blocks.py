@@ -187,6 +187,8 @@ class DenseDiscriminator(nn.Module):
         self.body = nn.Sequential(*layers)
         self.mbd = MinibatchDiscrimination(width, minibatch_kernels, minibatch_kernel_dim) if minibatch_kernels else None
         self.out = nn.Linear(width + minibatch_kernels, n_outputs)
+        #: rows of a batch influence each other's outputs (the engine must not mix real and fake)
+        self.batch_coupled = self.mbd is not None
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         h = x if cond is None else torch.cat([x, cond], dim=1)  # (B, D + C)

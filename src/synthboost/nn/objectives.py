@@ -47,11 +47,7 @@ class Objective:
         return torch.sigmoid(d_out).mean() if self.probabilistic else d_out.mean()
 
     def optimizers(self, G: nn.Module, D: nn.Module, lr_g: float, lr_d: float):
-        betas = (0.5, 0.9)
-        return (
-            torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas, foreach=True),
-            torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas, foreach=True),
-        )
+        return adam(G.parameters(), lr_g), adam(D.parameters(), lr_d)
 
 
 class BCEObjective(Objective):
@@ -131,6 +127,15 @@ class WGANGPObjective(WGANObjective):
 
     def optimizers(self, G, D, lr_g, lr_d):
         return Objective.optimizers(self, G, D, lr_g, lr_d)
+
+
+def adam(params, lr: float, betas: tuple[float, float] = (0.5, 0.9)) -> torch.optim.Adam:
+    """Adam with the fused kernel where available (one op per step instead of one per tensor)."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
+    except (RuntimeError, TypeError):  # older torch: no fused CPU kernel
+        return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
 
 OBJECTIVES: dict[str, Callable[[], Objective]] = {

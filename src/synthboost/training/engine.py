@@ -105,6 +105,10 @@ def one_cycle(base_lr: float, step: int, total: int, pct_start: float = 0.3) -> 
 Callback = Callable[["Trainer", dict], Any]
 
 
+def _twice(cond: torch.Tensor | None) -> torch.Tensor | None:
+    return None if cond is None else torch.cat([cond, cond])
+
+
 @dataclass
 class Trainer:
     """Trains ``generator`` against ``discriminator`` under ``objective``.
@@ -128,34 +132,44 @@ class Trainer:
         )
         self.lr_scale = 1.0  # halved on every recovery from divergence
         self.epoch = 0  # epochs completed
+        self._target_cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     # -- one generator step plus its n_critic discriminator steps -------------------
     def _step(self, source: BatchSource, rng: torch.Generator, sigma: float, acc: torch.Tensor) -> None:
         cfg, G, D, obj = self.config, self.generator, self.discriminator, self.objective
         B = cfg.batch_size
+        # D scores real and fake rows in one forward pass unless its output couples rows of a
+        # batch (minibatch discrimination compares real rows only with real rows)
+        joint = not getattr(D, "batch_coupled", False)
         for _ in range(cfg.n_critic):
             real, cond = source.sample(B, rng)  # (B, D), (B, C) | None
             z = torch.randn(B, cfg.noise_dim, generator=rng, device=real.device)  # (B, Z)
+            # with one D step per G step, the G step reuses this batch (as pytorch's dcgan example)
+            fake = G(z, cond) if cfg.n_critic == 1 else None
             with torch.no_grad():
-                fake = G(z, cond)  # (B, D)
-            d_real = D(add_instance_noise(real, sigma, rng), cond)  # (B / pac, 1)
-            d_fake = D(add_instance_noise(fake, sigma, rng), cond)
-            t_real, t_fake = discriminator_targets(
-                d_real.shape[0], cfg.label_smoothing, cfg.label_flip, rng, real.device
-            )
+                fake_d = fake.detach() if fake is not None else G(z, cond)  # (B, D)
+            if joint:
+                both = D(add_instance_noise(torch.cat([real, fake_d]), sigma, rng), _twice(cond))
+                d_real, d_fake = both.chunk(2)  # (B / pac, 1) each
+            else:
+                d_real = D(add_instance_noise(real, sigma, rng), cond)  # (B / pac, 1)
+                d_fake = D(add_instance_noise(fake_d, sigma, rng), cond)
+            t_real, t_fake = self._targets(d_real.shape[0], rng)
             # D step: minimise the objective's discriminator loss (+ gradient penalty for wgan-gp)
             d_loss, d_loss_real, d_loss_fake = obj.discriminator_loss(d_real, d_fake, t_real, t_fake)
-            gp = obj.penalty(D, real, fake, cond, rng)
+            gp = obj.penalty(D, real, fake_d, cond, rng)
             total = d_loss if gp is None else d_loss + gp
             self.opt_d.zero_grad(set_to_none=True)
             total.backward()
             self.opt_d.step()
             obj.after_discriminator_step(D)
 
-        # G step: minimise the objective's generator loss on fresh noise
-        cond = source.sample_condition(B, rng)
-        z = torch.randn(B, cfg.noise_dim, generator=rng, device=acc.device)
-        d_gen = D(add_instance_noise(G(z, cond), sigma, rng), cond)
+        # G step: minimise the objective's generator loss against the updated D
+        if fake is None:
+            cond = source.sample_condition(B, rng)
+            z = torch.randn(B, cfg.noise_dim, generator=rng, device=acc.device)
+            fake = G(z, cond)
+        d_gen = D(add_instance_noise(fake, sigma, rng), cond)
         g_loss = obj.generator_loss(d_gen)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -174,6 +188,14 @@ class Trainer:
                     obj.d_statistic(d_fake.detach()),
                 ]
             )
+
+    def _targets(self, n: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        cfg = self.config
+        if cfg.label_flip > 0:  # random per step
+            return discriminator_targets(n, cfg.label_smoothing, cfg.label_flip, rng, self.device)
+        if n not in self._target_cache:
+            self._target_cache[n] = discriminator_targets(n, cfg.label_smoothing, 0.0, None, self.device)
+        return self._target_cache[n]
 
     def _set_lrs(self, step: int, total: int) -> tuple[float, float]:
         cfg = self.config
