@@ -43,6 +43,9 @@ def load(name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
 
 
 def run_ours(train, target, seed, objective, **params):
+    objective, _, n_critic = objective.partition(":")  # "wgan-gp:1" = wgan-gp with n_critic=1
+    if n_critic:
+        params = {**params, "n_critic": int(n_critic)}
     gan = TabularGAN(objective=objective, random_state=seed, verbose=False, **params)
     t0 = time.perf_counter()
     gan.fit(train, target=target)
@@ -83,7 +86,7 @@ def run_ctgan(train, target, seed, epochs):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", default="breast_cancer,german_credit,adult")
-    ap.add_argument("--objectives", default="bce", help="TabularGAN objectives to run (comma-separated)")
+    ap.add_argument("--objectives", default="bce", help="TabularGAN objectives, comma-separated; NAME:K sets n_critic=K")
     ap.add_argument("--seeds", default="0", help="comma-separated split/model seeds")
     ap.add_argument("--no-ctgan", action="store_true")
     ap.add_argument("--ctgan-epochs", type=int, default=0, help="0 = CTGAN's default (300)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
 import torch
@@ -250,7 +250,7 @@ class Trainer:
                     if cfg.on_divergence == "raise" or restores >= cfg.max_restores:
                         raise TrainingDivergedError(
                             f"training diverged at epoch {self.epoch + 1} (non-finite loss) after {restores} "
-                            "recoveries; lower lr_g/lr_d, try objective='wgan-gp', or add label_smoothing=0.9"
+                            "recoveries; lower the learning rate (lr), try objective='wgan-gp', or set label_smoothing=0.9"
                         )
                     self._load_state(good)
                     self.lr_scale /= 2
@@ -280,10 +280,6 @@ class Trainer:
             self.generator.eval()
             self.discriminator.eval()
         return self
-
-
-def config_dict(cfg: TrainingConfig) -> dict:
-    return asdict(cfg)
 
 
 __all__ = ["Trainer", "TrainingConfig", "BatchSource", "HISTORY_COLUMNS", "one_cycle"]
