@@ -152,3 +152,22 @@ def test_corrupted_or_foreign_model_files(german, fast, tmp_path):
     (tmp_path / "m2" / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="inconsistent|corrupted"):
         TabularGAN.load(tmp_path / "m2")
+
+
+def test_wide_table_defaults_scale_to_hundreds_of_encoded_columns(fast):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({f"c{i}": rng.choice(list("abcdefgh"), 120) for i in range(60)})
+    df["x"] = rng.normal(size=120)
+    gan = TabularGAN(**fast).fit(df)
+    assert gan.transformer_.output_dim > 480
+    assert gan.hidden_dims_ == (128, 256, 512)
+    assert_valid_rows(df, gan.sample(50), 50)
+
+
+def test_verbose_false_is_silent_and_verbose_shows_losses(german, fast, capsys):
+    TabularGAN(**fast).fit(german.head(100))
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    TabularGAN(**{**fast, "verbose": True}).fit(german.head(100))
+    err = capsys.readouterr().err
+    assert "training" in err and "g=" in err and "d=" in err
