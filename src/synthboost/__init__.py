@@ -11,12 +11,15 @@ from .errors import (
     SynthboostError,
     TrainingDivergedError,
 )
+from .augment import GANResampler, enhance
 from .synthesizers import TabularGAN
 
 __version__ = "0.1.0"
 
 __all__ = [
     "TabularGAN",
+    "GANResampler",
+    "enhance",
     "SynthboostError",
     "SchemaError",
     "ParameterError",

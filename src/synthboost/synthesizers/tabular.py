@@ -377,6 +377,55 @@ class TabularGAN(BaseSynthesizer):
             df[self.target_] = restore_series(values, self.schema_[self.target_], index=df.index)
         return df[self.schema_.names]
 
+    # -- discriminator diagnostics --------------------------------------------------------
+    @torch.no_grad()
+    def _d_scores(self, encoded: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+        """D's verdict per encoded row (n,): P(real) for bce, the critic value for wgan(-gp)."""
+        D = self.discriminator_.eval()
+        x = torch.as_tensor(encoded, dtype=torch.float32, device=self.device)  # (n, D)
+        cond = None
+        if codes is not None:
+            cond = torch.eye(len(self.classes_), device=self.device)[torch.as_tensor(np.asarray(codes, dtype=np.int64), device=self.device)]
+        if D.pac > 1:  # PacGAN judges packs: score each row as a pack of its own copies
+            x = x.repeat_interleave(D.pac, 0)
+            cond = None if cond is None else cond.repeat_interleave(D.pac, 0)
+        out = D(x, cond)[:, 0] if len(x) else torch.zeros(0)
+        if get_objective(self.objective).probabilistic:
+            out = torch.sigmoid(out)
+        return out.cpu().numpy().astype(np.float64)
+
+    def realism_scores(self, X: pd.DataFrame) -> np.ndarray:
+        """The trained discriminator's score of each row of ``X`` (real or synthetic).
+
+        P(real) in [0, 1] for ``objective="bce"``; the critic value (higher = more real)
+        for wgan/wgan-gp. With minibatch discrimination the score depends on the other rows
+        passed in the same call.
+        """
+        self._check_fitted()
+        if not isinstance(X, pd.DataFrame):
+            raise SchemaError(f"rows to score must be a pandas DataFrame, got {type(X).__name__}")
+        df, codes = X, None
+        if self.target_ is not None:
+            if self.target_ not in df.columns:
+                raise SchemaError(f"rows to score need the target column {self.target_!r}")
+            codes = pd.Categorical(df[self.target_].map(str), categories=[str(c) for c in self.classes_]).codes
+            if (codes < 0).any():
+                raise ConditionError(f"{self.target_} has values never seen in training; known values are {self.classes_}")
+        return self._d_scores(self.transformer_.transform(df), codes)
+
+    def realism_share(self, synthetic: pd.DataFrame, real: pd.DataFrame | None = None) -> float:
+        """Share of ``synthetic`` rows that the discriminator takes for real.
+
+        bce: P(real) > 0.5. wgan/wgan-gp have no probability, so a row counts as taken for
+        real when its critic value reaches the median critic value of ``real`` (required there).
+        """
+        scores = self.realism_scores(synthetic)
+        if get_objective(self.objective).probabilistic:
+            return float((scores > 0.5).mean()) if len(scores) else float("nan")
+        if real is None:
+            raise ParameterError(f"objective={self.objective!r} has no probability; pass real= rows as the reference")
+        return float((scores >= np.median(self.realism_scores(real))).mean())
+
     # -- persistence --------------------------------------------------------------------
     def _to_state(self):
         tensors = {f"generator.{k}": v for k, v in self.generator_.state_dict().items()}

@@ -1,0 +1,388 @@
+"""The boosting experiment: does adding synthetic rows make a classifier better?
+
+For each seed: one stratified split into a test set (never seen by any augmenter or
+model) and a training pool; for each size n a stratified subsample of the pool; each
+augmenter fitted on those n rows only; each model trained on the result and scored on
+the test set. A *cell* is one (seed, size, augmenter): the augmenter is fitted once and
+all models are trained on its output. Every finished cell is appended to
+``results.csv`` at once, and a re-run skips finished cells, so an interrupted run loses
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    log_loss,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.model_selection import train_test_split
+
+from ..baselines import AUGMENTERS, check_augmenter_available
+from ..errors import OutputError, ParameterError, SchemaError, SynthboostError
+from ..io import write_json, write_table
+from .models import MODELS
+
+METRICS = ["roc_auc", "accuracy", "balanced_accuracy", "f1", "precision", "recall", "log_loss"]
+COLUMNS = (
+    ["dataset", "seed", "size", "augmenter", "model", "n_real", "n_synthetic", "ratio_used"]
+    + METRICS
+    + ["augment_s", "model_s", "error", "complete"]
+)
+#: configuration fields that must match for results to be resumed / extended
+IDENTITY = ("dataset", "target", "data_fingerprint", "ratio", "test_size", "positive_class")
+
+
+@dataclass
+class BoostConfig:
+    dataset: str
+    target: str
+    sizes: list[int]
+    seeds: list[int]
+    augmenters: list[str]
+    models: list[str]
+    ratio: float | str = 1.0
+    test_size: float = 0.3
+    positive_class: Any = None
+    data_fingerprint: str = ""
+    classes: list = field(default_factory=list)
+
+
+def fingerprint(df: pd.DataFrame) -> str:
+    """Content hash of a table: a results file belongs to exactly one dataset."""
+    h = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    h.update(",".join(map(str, df.columns)).encode())
+    return h.hexdigest()[:16]
+
+
+# -- validation ---------------------------------------------------------------------
+def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
+    if cfg.target not in df.columns:
+        raise SchemaError(f"target column {cfg.target!r} is not in the data; columns are {list(df.columns)}")
+    y = df[cfg.target]
+    if y.isna().any():
+        raise SchemaError(f"target column {cfg.target!r} has {int(y.isna().sum())} missing values; drop those rows")
+    counts = y.value_counts()
+    if len(counts) < 2:
+        raise SchemaError(f"target column {cfg.target!r} has a single class ({counts.index[0]!r}); nothing to classify")
+    for name in cfg.augmenters:
+        check_augmenter_available(name)
+    unknown = [m for m in cfg.models if m not in MODELS]
+    if unknown:
+        raise ParameterError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+    if not cfg.sizes or not cfg.seeds or not cfg.augmenters or not cfg.models:
+        raise ParameterError("sizes, seeds, augmenters and models must each name at least one value")
+    if not 0 < cfg.test_size < 1:
+        raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
+    if cfg.positive_class is not None and cfg.positive_class not in cfg.classes:
+        raise ParameterError(f"positive_class={cfg.positive_class!r} is not a class of {cfg.target!r}: {cfg.classes}")
+    pool = len(df) - int(np.ceil(cfg.test_size * len(df)))
+    share = counts / counts.sum()
+    for n in cfg.sizes:
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ParameterError(f"size {n!r} must be a positive integer")
+        if n > pool:
+            raise ParameterError(
+                f"size {n} is larger than the training pool ({pool} rows after holding out "
+                f"{cfg.test_size:.0%} for testing); use sizes <= {pool}"
+            )
+        smallest = share.idxmin()
+        if n * share.min() < 2:
+            need = int(np.ceil(2 / share.min()))
+            raise ParameterError(
+                f"size {n} is too small to hold every class: class {smallest!r} ({share.min():.1%} of rows) "
+                f"would get fewer than 2 rows; use sizes >= {need}"
+            )
+
+
+def _positive(cfg: BoostConfig, y: pd.Series):
+    """Binary targets: the given positive class, else the minority class (ties: the last sorted)."""
+    if cfg.positive_class is not None or len(cfg.classes) != 2:
+        return cfg.positive_class
+    counts = y.value_counts()
+    return min(cfg.classes, key=lambda c: (counts.get(c, 0), -cfg.classes.index(c)))
+
+
+# -- one cell -------------------------------------------------------------------------
+def _scores(model, X: pd.DataFrame, y: pd.Series, positive) -> dict[str, float]:
+    proba = model.predict_proba(X)
+    classes = list(model.classes_)
+    yv = y.to_numpy()
+    pred = np.asarray(classes, dtype=object)[proba.argmax(1)]
+    out = {"accuracy": accuracy_score(yv, pred), "balanced_accuracy": balanced_accuracy_score(yv, pred)}
+    present = set(yv)
+    if positive is not None and len(classes) == 2:
+        p = proba[:, classes.index(positive)] if positive in classes else np.zeros(len(yv))
+        out["roc_auc"] = roc_auc_score(yv == positive, p) if len(present) == 2 else np.nan
+        kw = dict(pos_label=positive, average="binary", zero_division=0)
+    else:
+        cols = [classes.index(c) for c in classes if c in present]
+        q = proba[:, cols] / np.clip(proba[:, cols].sum(1, keepdims=True), 1e-12, None)
+        out["roc_auc"] = roc_auc_score(yv, q, multi_class="ovr", labels=[classes[i] for i in cols])
+        kw = dict(average="macro", zero_division=0)
+    out["f1"] = f1_score(yv, pred, **kw)
+    out["precision"] = precision_score(yv, pred, **kw)
+    out["recall"] = recall_score(yv, pred, **kw)
+    out["log_loss"] = log_loss(yv, np.clip(proba, 1e-15, 1), labels=classes)
+    return {k: float(v) for k, v in out.items()}
+
+
+def split(df: pd.DataFrame, cfg: BoostConfig, seed: int, size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training subsample of ``size`` rows, test set) for one seed; the same for every augmenter."""
+    pool, test = train_test_split(df, test_size=cfg.test_size, stratify=df[cfg.target], random_state=seed)
+    if size < len(pool):
+        pool, _ = train_test_split(pool, train_size=size, stratify=pool[cfg.target], random_state=seed)
+    return pool.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def run_cell(
+    df: pd.DataFrame,
+    cfg: BoostConfig,
+    seed: int,
+    size: int,
+    augmenter: str,
+    factory: Callable,
+    models: Sequence[str],
+    positive,
+    showcase: bool = False,
+) -> dict:
+    """Fit one augmenter on one training subsample and score every model on the test set."""
+    import torch
+
+    torch.set_num_threads(1)  # cells run side by side; one thread each avoids oversubscription
+    train, test = split(df, cfg, seed, size)
+    X, y = train.drop(columns=cfg.target), train[cfg.target]
+    base = dict(dataset=cfg.dataset, seed=seed, size=size, augmenter=augmenter, n_real=len(train), error="")
+    rows: list[dict] = []
+    t0 = time.perf_counter()
+    try:
+        aug = factory(random_state=seed * 100_003 + size, ratio=cfg.ratio)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Xa, ya = aug.fit_resample(X, y)
+    except SynthboostError as e:  # one failing cell must not end a long grid: record it
+        augment_s = time.perf_counter() - t0
+        return {"rows": [dict(base, model=m, augment_s=augment_s, error=f"{type(e).__name__}: {e}") for m in models]}
+    augment_s = time.perf_counter() - t0
+    base.update(n_synthetic=len(Xa) - len(X), ratio_used=getattr(aug, "ratio_", np.nan), augment_s=augment_s)
+    for name in models:
+        t1 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = MODELS[name](seed).fit(Xa, ya)
+            scores = _scores(model, test.drop(columns=cfg.target), test[cfg.target], positive)
+        rows.append(dict(base, model=name, model_s=time.perf_counter() - t1, **scores))
+    out: dict = {"rows": rows}
+    if showcase and getattr(aug, "generative", False) and len(Xa) > len(X):
+        out["showcase"] = _showcase(aug, train, test, Xa.iloc[len(X) :], ya.iloc[len(X) :], cfg, seed, size, augmenter)
+    return out
+
+
+def _showcase(aug, train, test, Xs, ys, cfg, seed, size, augmenter) -> dict:
+    """What the report shows of one generator: its rows, training curves and D's verdict."""
+    synthetic = Xs.assign(**{cfg.target: ys.to_numpy()}).reset_index(drop=True)[train.columns]
+    meta = {"augmenter": augmenter, "size": size, "seed": seed, "target": cfg.target, "realism_share": None}
+    history = None
+    synth = getattr(aug, "synthesizer_", None)
+    if synth is not None:
+        history = getattr(synth, "history_", None)
+        key = getattr(aug, "_TARGET", cfg.target)
+        if hasattr(synth, "realism_share"):
+            try:
+                relabel = lambda d: d.drop(columns=cfg.target).assign(**{key: d[cfg.target].astype(str).to_numpy()})  # noqa: E731
+                meta["realism_share"] = synth.realism_share(relabel(synthetic), real=relabel(train))
+            except SynthboostError:
+                pass
+    return {"train": train, "holdout": test.head(2000), "synthetic": synthetic, "history": history, "meta": meta}
+
+
+# -- the results file ---------------------------------------------------------------------
+def read_results(path: Path) -> pd.DataFrame:
+    """Finished rows of a results file; a line cut short by an interruption is ignored."""
+    if not path.exists():
+        return pd.DataFrame(columns=COLUMNS[:-1])
+    df = pd.read_csv(path, on_bad_lines="skip", dtype={"error": str, "augmenter": str, "model": str})
+    if "complete" not in df.columns:
+        raise OutputError(f"{path} is not a synthboost results file (no 'complete' column); use another output directory")
+    df = df[df["complete"] == 1].drop(columns="complete").reset_index(drop=True)
+    df["error"] = df["error"].fillna("")
+    return df.astype({"seed": int, "size": int, "n_real": int})
+
+
+def _append(path: Path, rows: list[dict]) -> None:
+    frame = pd.DataFrame([dict(r, complete=1) for r in rows]).reindex(columns=COLUMNS)
+    text = frame.to_csv(index=False, header=not path.exists())
+    with open(path, "a", encoding="utf-8") as fh:  # one write per cell, then flushed to disk
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _prepare_output(out: Path, cfg: BoostConfig, overwrite: bool) -> pd.DataFrame:
+    """Check an existing run is the same configuration; return its finished rows."""
+    config_path, results_path = out / "config.json", out / "results.csv"
+    if overwrite:
+        for p in (config_path, results_path):
+            p.unlink(missing_ok=True)
+    if results_path.exists() and not config_path.exists():
+        raise OutputError(f"{results_path} exists without config.json; use another output directory or --overwrite")
+    if config_path.exists():
+        try:
+            old = json.loads(config_path.read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise OutputError(f"{config_path} is unreadable ({e}); use another output directory or --overwrite") from None
+        new = asdict(cfg)
+        diff = [k for k in IDENTITY if str(old.get(k)) != str(new.get(k))]
+        if diff:
+            detail = ", ".join(f"{k}: {old.get(k)!r} there vs {new.get(k)!r} now" for k in diff)
+            raise OutputError(
+                f"{out} holds results of a different configuration ({detail}); "
+                "use another output directory or --overwrite to discard them"
+            )
+        for k in ("sizes", "seeds", "augmenters", "models"):  # a re-run may extend the grid
+            merged = list(dict.fromkeys(list(old.get(k, [])) + list(getattr(cfg, k))))
+            setattr(cfg, k, sorted(merged) if k in ("sizes", "seeds") else merged)
+    done = read_results(results_path)
+    if results_path.exists() and not results_path.read_bytes().endswith(b"\n"):
+        write_table(done.assign(complete=1).reindex(columns=COLUMNS), results_path)  # drop a half-written line
+    return done
+
+
+def run_boost(
+    data: pd.DataFrame,
+    target: str,
+    *,
+    sizes: Iterable[int] = (50, 100, 200, 500),
+    seeds: int | Iterable[int] = 20,
+    augmenters: Sequence[str] = ("none", "smote", "gan"),
+    models: Sequence[str] = ("logreg", "rf", "hgb", "mlp"),
+    output: str | os.PathLike = "runs/boost",
+    ratio: float | str = 1.0,
+    test_size: float = 0.3,
+    positive_class: Any = None,
+    dataset_name: str = "data",
+    n_jobs: int = 1,
+    scheduler: Any = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run (or resume) the boosting grid; returns all finished results.
+
+    ``n_jobs`` cells run in parallel with joblib; ``scheduler`` (a Dask scheduler address
+    like ``"tcp://host:8786"`` or a ``distributed.Client``) runs them on a Dask cluster.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise SchemaError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
+    classes = sorted(pd.unique(data[target].dropna()).tolist(), key=str) if target in data.columns else []
+    cfg = BoostConfig(
+        dataset=dataset_name,
+        target=target,
+        sizes=sorted(int(s) for s in sizes),
+        seeds=[int(s) for s in seeds],
+        augmenters=list(augmenters),
+        models=list(models),
+        ratio=ratio,
+        test_size=test_size,
+        positive_class=positive_class,
+        classes=[c.item() if hasattr(c, "item") else c for c in classes],
+    )
+    _validate(data, cfg)
+    cfg.data_fingerprint = fingerprint(data)
+    requested = (list(cfg.sizes), list(cfg.seeds), list(cfg.augmenters), list(cfg.models))
+    out = Path(output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create output directory {out}: {e.strerror}") from None
+    done = _prepare_output(out, cfg, overwrite)
+    write_json(out / "config.json", asdict(cfg))
+    positive = _positive(cfg, data[cfg.target])
+
+    finished = set(zip(done["seed"], done["size"], done["augmenter"], done["model"]))
+    sizes_r, seeds_r, augs_r, models_r = requested
+    cells = []
+    for seed in seeds_r:
+        for size in sizes_r:
+            for aug in augs_r:
+                todo = [m for m in models_r if (seed, size, aug, m) not in finished]
+                if todo:
+                    show = seed == seeds_r[0] and size == sizes_r[-1] and not (out / "showcase" / aug).exists()
+                    cells.append((seed, size, aug, todo, show))
+    if cells:
+        _execute(data, cfg, cells, positive, out, n_jobs, scheduler, progress)
+    return read_results(out / "results.csv")
+
+
+def _execute(data, cfg, cells, positive, out, n_jobs, scheduler, progress) -> None:
+    from tqdm.auto import tqdm
+
+    results_path = out / "results.csv"
+    jobs = [(data, cfg, s, n, a, AUGMENTERS[a], todo, positive, show) for s, n, a, todo, show in cells]
+    bar = tqdm(total=len(jobs), unit="cell", desc="boost", disable=not progress)
+
+    def collect(result: dict) -> None:
+        _append(results_path, result["rows"])
+        if "showcase" in result:
+            _write_showcase(out / "showcase" / result["showcase"]["meta"]["augmenter"], result["showcase"])
+        r = result["rows"][0]
+        bar.set_postfix_str(f"seed {r['seed']} n={r['size']} {r['augmenter']}", refresh=False)
+        bar.update(1)
+
+    try:
+        if scheduler is not None:
+            _run_dask(jobs, scheduler, collect)
+        elif n_jobs == 1:
+            for job in jobs:
+                collect(run_cell(*job))
+        else:
+            from joblib import Parallel, delayed
+
+            for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(delayed(run_cell)(*j) for j in jobs):
+                collect(result)
+    finally:
+        bar.close()
+
+
+def _run_dask(jobs, scheduler, collect) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ParameterError("--scheduler needs dask.distributed: pip install 'synthboost[dask]'") from None
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout="20s") if own else scheduler
+    except OSError as e:
+        raise ParameterError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+    try:
+        data = client.scatter(jobs[0][0], broadcast=True)  # ship the table once, not per cell
+        futures = [client.submit(run_cell, data, *job[1:], pure=False) for job in jobs]
+        for fut in as_completed(futures):
+            collect(fut.result())
+    finally:
+        if own:
+            client.close()
+
+
+def _write_showcase(directory: Path, show: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("train", "holdout", "synthetic"):
+        write_table(show[name], directory / f"{name}.csv")
+    if show["history"] is not None:
+        write_table(show["history"], directory / "history.csv")
+    write_json(directory / "meta.json", show["meta"])

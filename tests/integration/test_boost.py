@@ -1,0 +1,154 @@
+"""The boosting experiment: leakage-safety, resumability, parallel backends, bad input, CLI."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synthboost import GANResampler, OutputError, ParameterError, SchemaError, TabularGAN, datasets
+from synthboost.baselines import AUGMENTERS, RandomOversampler
+from synthboost.cli import app
+from synthboost.experiments.boost import BoostConfig, read_results, run_boost, split
+
+SEEN: list = []
+
+
+class SpyOversampler(RandomOversampler):
+    """Random oversampling that records every row it is fitted on."""
+
+    def _fit_generator(self, X, y, rng):
+        SEEN.append(X.copy())
+        super()._fit_generator(X, y, rng)
+
+
+def spy_factory(random_state=None, ratio=1.0):
+    return SpyOversampler(ratio, random_state=random_state)
+
+
+def fast_gan(random_state=None, ratio=1.0):
+    return GANResampler(TabularGAN(epochs=2, batch_size=32, verbose=False), ratio=ratio, random_state=random_state)
+
+
+@pytest.fixture
+def grid(monkeypatch):
+    monkeypatch.setitem(AUGMENTERS, "spy", spy_factory)
+    monkeypatch.setitem(AUGMENTERS, "gan", fast_gan)
+    SEEN.clear()
+    df, target = datasets.load("breast_cancer")
+    return df, target
+
+
+def keys(X: pd.DataFrame) -> set:
+    return set(map(tuple, X.round(9).to_numpy()))
+
+
+def test_augmenters_only_see_their_training_subsample(grid, tmp_path):
+    df, target = grid
+    res = run_boost(df, target, sizes=[40, 80], seeds=2, augmenters=["none", "spy", "gan"], models=["logreg", "rf"],
+                    output=tmp_path, progress=False)
+    assert len(res) == 2 * 2 * 3 * 2 and (res["error"].fillna("") == "").all()
+    assert res[["roc_auc", "accuracy", "balanced_accuracy", "f1", "precision", "recall"]].apply(
+        lambda c: c.between(0, 1)).all().all()
+    assert (res["log_loss"] > 0).all()
+    assert set(res.loc[res.augmenter == "spy", "n_synthetic"]) == {40, 80}
+    assert (res.loc[res.augmenter == "none", "n_synthetic"] == 0).all()
+    cfg = BoostConfig("d", target, [40, 80], [0, 1], [], [], test_size=0.3)
+    expected = [(s, n) for s in (0, 1) for n in (40, 80)]
+    assert len(SEEN) == len(expected)
+    for seen, (seed, size) in zip(SEEN, expected):
+        train, test = split(df, cfg, seed, size)
+        assert keys(seen) == keys(train.drop(columns=target))
+        assert not keys(seen) & keys(test.drop(columns=target))
+    # the generative augmenter's showcase: largest size, first seed
+    show = tmp_path / "showcase" / "gan"
+    assert {p.name for p in show.iterdir()} == {"train.csv", "holdout.csv", "synthetic.csv", "history.csv", "meta.json"}
+    assert len(pd.read_csv(show / "train.csv")) == 80 and len(pd.read_csv(show / "synthetic.csv")) == 80
+    assert 0 <= json.loads((show / "meta.json").read_text())["realism_share"] <= 1
+
+
+def test_rerun_skips_finished_cells_and_survives_a_cut_line(grid, tmp_path):
+    df, target = grid
+    kw = dict(sizes=[40], seeds=2, augmenters=["none", "spy"], models=["logreg"], output=tmp_path, progress=False)
+    first = run_boost(df, target, **kw)
+    assert len(SEEN) == 2
+    with open(tmp_path / "results.csv", "a") as fh:  # an interrupted append
+        fh.write("d,7,40,spy,logreg,40,4")
+    again = run_boost(df, target, **kw)
+    assert len(SEEN) == 2  # nothing recomputed
+    pd.testing.assert_frame_equal(first, again)
+    more = run_boost(df, target, **dict(kw, seeds=3))  # extending the grid runs only the new seed
+    assert len(SEEN) == 3 and len(more) == 6
+    assert json.loads((tmp_path / "config.json").read_text())["seeds"] == [0, 1, 2]
+
+
+def test_results_of_another_configuration_are_refused_untouched(grid, tmp_path):
+    df, target = grid
+    kw = dict(sizes=[40], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
+    run_boost(df, target, **kw)
+    before = (tmp_path / "results.csv").read_bytes()
+    with pytest.raises(OutputError, match="different configuration.*ratio"):
+        run_boost(df, target, **dict(kw, ratio=2.0))
+    with pytest.raises(OutputError, match="data_fingerprint"):
+        run_boost(df.iloc[:-1], target, **kw)
+    assert (tmp_path / "results.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        (dict(sizes=[500]), ParameterError, "larger than the training pool"),
+        (dict(sizes=[4]), ParameterError, "too small to hold every class"),
+        (dict(augmenters=["none", "magic"]), ParameterError, "unknown augmenter 'magic'"),
+        (dict(models=["svm"]), ParameterError, "unknown model"),
+        (dict(target="nope"), SchemaError, "not in the data"),
+    ],
+)
+def test_bad_grids_fail_before_anything_is_written(grid, tmp_path, change, error, match):
+    df, target = grid
+    kw = dict(sizes=[40], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path / "run", progress=False)
+    kw.update(change)
+    with pytest.raises(error, match=match):
+        run_boost(df, kw.pop("target", target), **kw)
+    assert not (tmp_path / "run").exists()
+
+
+def test_single_class_target_is_refused(tmp_path):
+    df = pd.DataFrame({"a": np.arange(50.0), "y": ["x"] * 50})
+    with pytest.raises(SchemaError, match="single class"):
+        run_boost(df, "y", sizes=[20], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
+
+
+def test_joblib_and_dask_give_the_serial_results(grid, tmp_path):
+    df, target = grid
+    kw = dict(sizes=[40], seeds=2, augmenters=["none", "random_oversample", "smote"], models=["logreg"], progress=False)
+    cols = ["seed", "size", "augmenter", "model", "roc_auc", "log_loss"]
+
+    def ordered(r):
+        return r[cols].sort_values(cols[:4]).reset_index(drop=True)
+
+    serial = ordered(run_boost(df, target, output=tmp_path / "serial", **kw))
+    par = ordered(run_boost(df, target, output=tmp_path / "joblib", n_jobs=2, **kw))
+    pd.testing.assert_frame_equal(serial, par)
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(
+        cluster
+    ) as client:
+        dask = ordered(run_boost(df, target, output=tmp_path / "dask", scheduler=client, **kw))
+    pd.testing.assert_frame_equal(serial, dask)
+
+
+def test_cli_boost_prints_a_summary_and_resumes(grid, tmp_path):
+    out = tmp_path / "run"
+    args = ["boost", "breast_cancer", "--sizes", "40,80", "--seeds", "3", "--augmenters", "none,random_oversample",
+            "--models", "logreg", "-o", str(out), "--no-report"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "n=40" in r.output and "random_oversample" in r.output and "results:" in r.output
+    assert len(read_results(out / "results.csv")) == 2 * 3 * 2
+    r = CliRunner().invoke(app, args[:-3] + ["--ratio", "3", "-o", str(out)])
+    assert r.exit_code == 1 and "different configuration" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(app, ["boost", "breast_cancer", "--sizes", "9999", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 1 and "larger than the training pool" in r.output
