@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 # the CPU torch pin lives in constraints-cpu.txt (pyproject states the compatible range)
 PIP     = $(BIN)/python -m pip install -q -c constraints-cpu.txt
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/synthboost demo
 
-test: $(VENV)/.installed
+# the report test renders HTML in headless Chromium; install Debian's package when it is missing
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || { \
+	  echo "installing chromium for the report rendering test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 # speed/quality side by side with CTGAN (the bench extra) in its own venv: ctgan pins pandas < 3

@@ -124,6 +124,7 @@ class BaseAugmenter(BaseEstimator):
         counts = synthetic_counts(ys, self.ratio_, strategy)
         self.classes_ = list(ys.value_counts(sort=False).index)
         self.n_real_ = len(Xf)
+        self.n_unfilled_ = 0  # synthetic rows the filters could not supply (counted, never faked)
         if sum(counts.values()) == 0:
             self.n_synthetic_ = 0
             return self._output(Xf, ys, Xf.iloc[:0], ys.iloc[:0], info)
@@ -232,6 +233,12 @@ class GANResampler(BaseAugmenter):
     keep_most_realistic : float or None
         In (0, 1]: generate ``k / keep_most_realistic`` rows per class and keep the ``k``
         the discriminator scores as most realistic (needs ``realism_scores``).
+    min_label_confidence : float or None
+        Label-consistency filter (default 0.5): a classifier (``auto_estimator``, logistic
+        regression by default) trained on the given real rows must give a synthetic row's
+        class at least this probability, else the row is replaced by a fresh one. It drops
+        rows whose features contradict their label, which on small tables is what turns
+        GAN rows from a loss into a gain (bench/RESULTS.md); None switches it off.
     random_state : int or None
     """
 
@@ -244,6 +251,7 @@ class GANResampler(BaseAugmenter):
         sampling_strategy: Any = "preserve",
         min_distance: float | None = None,
         keep_most_realistic: float | None = None,
+        min_label_confidence: float | None = 0.5,
         ratio_grid: Sequence[float] | None = None,
         auto_cv: int = 3,
         auto_estimator: Any = None,
@@ -254,6 +262,7 @@ class GANResampler(BaseAugmenter):
         self.sampling_strategy = sampling_strategy
         self.min_distance = min_distance
         self.keep_most_realistic = keep_most_realistic
+        self.min_label_confidence = min_label_confidence
         self.ratio_grid = ratio_grid
         self.auto_cv = auto_cv
         self.auto_estimator = auto_estimator
@@ -266,6 +275,8 @@ class GANResampler(BaseAugmenter):
             raise ParameterError(f"keep_most_realistic={self.keep_most_realistic!r} must be in (0, 1]")
         if self.min_distance is not None and self.min_distance < 0:
             raise ParameterError(f"min_distance={self.min_distance!r} must be >= 0")
+        if self.min_label_confidence is not None and not 0 <= self.min_label_confidence <= 1:
+            raise ParameterError(f"min_label_confidence={self.min_label_confidence!r} must be in [0, 1] (or None to switch the filter off)")
         if self.synthesizer is None:
             from .synthesizers import TabularGAN
 
@@ -285,13 +296,17 @@ class GANResampler(BaseAugmenter):
 
             self._encoder = RowEncoder().fit(X)
             self._nn = NearestNeighbors(n_neighbors=1).fit(self._encoder.transform(X))
+        if self.min_label_confidence is not None:
+            from .experiments.models import make_model
+
+            self._labeler = clone(self.auto_estimator or make_model("logreg")).fit(X, y)
 
     def _generate(self, cls, k, rng):
         rows = self.synthesizer_.sample(k, conditions={self._TARGET: str(cls)}, random_state=int(rng.integers(2**31)))
         return rows.reset_index(drop=True)
 
     def _filter(self, X, cls, k, rng):
-        """k rows of class ``cls`` that pass the near-copy and realism filters."""
+        """k rows of class ``cls`` that pass the near-copy, label and realism filters."""
         frac = self.keep_most_realistic or 1.0
         kept, need = [], k
         for attempt in range(5):  # near-copy rejections are rare; a few rounds refill them
@@ -299,6 +314,10 @@ class GANResampler(BaseAugmenter):
             if self.min_distance:
                 dist = self._nn.kneighbors(self._encoder.transform(rows[X.columns]))[0][:, 0]
                 rows = rows[dist >= self.min_distance].reset_index(drop=True)
+            if self.min_label_confidence is not None and len(rows):
+                col = list(self._labeler.classes_).index(cls)
+                p = self._labeler.predict_proba(rows[X.columns])[:, col]
+                rows = rows[p >= self.min_label_confidence].reset_index(drop=True)
             if frac < 1 and len(rows):
                 best = np.argsort(-self.synthesizer_.realism_scores(rows), kind="stable")
                 rows = rows.iloc[best].reset_index(drop=True)

@@ -171,12 +171,13 @@ class CTGANAugmenter(BaseAugmenter):
         return rows
 
 
-def _gan(objective: str | None = None, ratio_override: Any = None) -> Callable:
+def _gan(objective: str | None = None, ratio_override: Any = None, **resampler) -> Callable:
     def factory(random_state=None, ratio=1.0):
         from .synthesizers import TabularGAN
 
         synth = TabularGAN(verbose=False) if objective is None else TabularGAN(objective=objective, verbose=False)
-        return GANResampler(synth, ratio=ratio if ratio_override is None else ratio_override, random_state=random_state)
+        ratio = ratio if ratio_override is None else ratio_override
+        return GANResampler(synth, ratio=ratio, random_state=random_state, **resampler)
 
     return factory
 
@@ -190,6 +191,7 @@ AUGMENTERS: dict[str, Callable[..., BaseAugmenter]] = {
     "gan-wgan-gp": _gan("wgan-gp"),
     "gan-wgan": _gan("wgan"),
     "gan-auto": _gan(ratio_override="auto"),
+    "gan-unfiltered": _gan(min_label_confidence=None),
     "ctgan": lambda random_state=None, ratio=1.0: CTGANAugmenter(ratio, random_state=random_state),
 }
 

@@ -198,18 +198,148 @@ def datasets(data_dir: Optional[Path] = typer.Option(None, help="Folder with the
     typer.echo(f"data directory: {root} (set SYNTHBOOST_DATA to change it)")
 
 
+def load_data(spec: str, target: Optional[str]) -> tuple["pd.DataFrame", str, str]:
+    """DATA is a table file or a dataset name (see `synthboost datasets`): (frame, target, name)."""
+    from . import datasets as ds
+    from .io import read_table
+
+    path = Path(spec)
+    if path.suffix or path.exists():
+        df = read_table(path)
+        if not target:
+            raise ParameterError(f"--target is required for a data file; columns of {path.name} are {list(df.columns)}")
+        return df, target, path.stem
+    df, default_target = ds.load(spec)
+    return df, target or default_target, spec
+
+
+def _boost_defaults() -> dict[str, Any]:
+    from .experiments.boost import run_boost
+
+    return {k: p.default for k, p in inspect.signature(run_boost).parameters.items()}
+
+
+def _csv(value: Any) -> str:
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+def _split(text: str, what: str, kind: type = str) -> list:
+    try:
+        items = [kind(t.strip()) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise ParameterError(f"--{what} {text!r} must be a comma-separated list of {kind.__name__}s") from None
+    if not items:
+        raise ParameterError(f"--{what} needs at least one value")
+    return items
+
+
+def print_summary(results: "pd.DataFrame", metric: str = "roc_auc", echo: Callable[[str], None] = typer.echo) -> None:
+    """One screen: mean metric per model and augmenter (rows) and training size (columns),
+    with the gain over `none` and its significance where the baseline ran."""
+    from .experiments.stats import paired_gains
+
+    ok = results[results["error"].fillna("") == ""]
+    table = ok.pivot_table(index=["model", "augmenter"], columns="size", values=metric, aggfunc="mean")
+    gains = None
+    if "none" in set(ok["augmenter"]) and ok["augmenter"].nunique() > 1 and ok["seed"].nunique() > 1:
+        gains = paired_gains(ok, metric=metric).set_index(["model", "augmenter", "size"])
+    sizes = list(table.columns)
+    echo(f"mean {metric} on the held-out test sets ({ok['seed'].nunique()} seeds); "
+         "in brackets: gain over 'none', * = significant after Holm correction")
+    echo(f"{'model':8s} {'augmenter':18s} " + " ".join(f"{'n=' + str(n):>17s}" for n in sizes))
+    for (model, aug), row in table.iterrows():
+        cells = []
+        for n in sizes:
+            text = f"{row[n]:.3f}"
+            if gains is not None and (model, aug, n) in gains.index:
+                g = gains.loc[(model, aug, n)]
+                text += f" ({g['mean_gain']:+.3f}{'*' if g['significant'] else ' '})"
+            cells.append(f"{text:>17s}")
+        echo(f"{model:8s} {aug:18s} " + " ".join(cells))
+    failed = results[results["error"].fillna("") != ""]
+    if len(failed):
+        echo(f"{len(failed)} result rows failed; see the 'error' column of results.csv")
+
+
+_BD = _boost_defaults()
+
+
+@app.command()
+@_friendly
+def boost(
+    data: str = typer.Argument(..., help="Table file (CSV, Parquet, ARFF) or dataset name (see `synthboost datasets`)."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Class column (default: the dataset's)."),
+    sizes: str = typer.Option(_csv(_BD["sizes"]), help="Training sizes n, comma-separated."),
+    seeds: str = typer.Option(str(_BD["seeds"]), help="Number of seeds, or a comma-separated list of seeds."),
+    augmenters: str = typer.Option(_csv(_BD["augmenters"]), help="Augmenters: none, random_oversample, gaussian_noise, smote, gan, gan-wgan-gp, gan-wgan, gan-auto, ctgan."),
+    models: str = typer.Option(_csv(_BD["models"]), help="Models: logreg, rf, hgb, mlp."),
+    ratio: str = typer.Option(str(_BD["ratio"]), help="Synthetic rows per real row, or 'auto'."),
+    test_size: float = typer.Option(_BD["test_size"], help="Share of rows held out for testing."),
+    positive_class: Optional[str] = typer.Option(None, help="Positive class for F1/precision/recall (default: the minority class)."),
+    n_jobs: int = typer.Option(_BD["n_jobs"], "--n-jobs", "-j", help="Cells run in parallel (joblib)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
+    output: Path = typer.Option(..., "--output", "-o", help="Run directory (results.csv, config.json, showcase/)."),
+    overwrite: bool = typer.Option(False, help="Discard earlier results in the run directory."),
+    report: bool = typer.Option(True, help="Build report.html when the grid is done."),
+) -> None:
+    """Run (or resume) the boosting experiment: does augmentation beat real rows alone?"""
+    from .experiments.boost import run_boost
+
+    df, target, name = load_data(data, target)
+    seed_list = _split(seeds, "seeds", int)
+    if "," not in seeds:
+        seed_list = seed_list[0]
+    if positive_class is not None and target in df.columns:  # match the column's type
+        match = [v for v in df[target].dropna().unique() if str(v) == positive_class]
+        positive_class = match[0] if match else positive_class
+    results = run_boost(
+        df,
+        target,
+        sizes=_split(sizes, "sizes", int),
+        seeds=seed_list,
+        augmenters=_split(augmenters, "augmenters"),
+        models=_split(models, "models"),
+        output=output,
+        ratio=ratio if ratio == "auto" else _split(ratio, "ratio", float)[0],
+        test_size=test_size,
+        positive_class=positive_class,
+        dataset_name=name,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        overwrite=overwrite,
+    )
+    print_summary(results)
+    typer.echo(f"results: {output / 'results.csv'}")
+    if report:
+        from .report.html import build_report
+
+        typer.echo(f"report:  {build_report(output)}")
+
+
+@app.command("report")
+@_friendly
+def report_cmd(
+    run_dir: Path = typer.Argument(..., help="Run directory written by `synthboost boost`."),
+    metric: str = typer.Option("roc_auc", help="Metric for curves, gains and tests."),
+) -> None:
+    """Build RUN_DIR/report.html (static, images embedded) from a boosting run."""
+    from .report.html import build_report
+
+    typer.echo(f"report: {build_report(run_dir, metric=metric)}")
+
+
 @app.command()
 @_friendly
 def demo(
     output: Path = typer.Option(Path("runs/demo"), "--output", "-o", help="Folder for the demo's outputs."),
     dataset: str = typer.Option("breast_cancer", help="Dataset name (see `synthboost datasets`)."),
-    epochs: Optional[int] = typer.Option(None, help="Training epochs (default: data-adaptive)."),
-    seed: int = typer.Option(0, help="Random seed."),
+    seeds: int = typer.Option(5, help="Number of seeds."),
+    n_jobs: int = typer.Option(2, "--n-jobs", "-j", help="Cells run in parallel."),
 ) -> None:
-    """The main job: fit a TabularGAN on an embedded dataset and report how good its rows are."""
+    """The main job: a small boosting experiment on an embedded dataset, with its report."""
     from .demo import run_demo
 
-    run_demo(output, dataset=dataset, epochs=epochs, seed=seed, echo=typer.echo)
+    run_demo(output, dataset=dataset, seeds=seeds, n_jobs=n_jobs, echo=typer.echo)
 
 
 def main() -> None:

@@ -67,7 +67,8 @@ def test_synthetic_counts_are_exact():
 
 def test_gan_resampler_returns_the_real_rows_then_synthetic_rows(cancer, fast):
     X, y = cancer[0].iloc[:120], cancer[1].iloc[:120]
-    res = GANResampler(TabularGAN(**fast), ratio=0.5, random_state=0)
+    # label filter off: a 2-epoch GAN's rows would be rejected by it, and this test is about counts
+    res = GANResampler(TabularGAN(**fast), ratio=0.5, min_label_confidence=None, random_state=0)
     Xa, ya = res.fit_resample(X, y)
     assert isinstance(Xa, pd.DataFrame) and isinstance(ya, pd.Series)
     assert list(Xa.columns) == list(X.columns) and (Xa.dtypes == X.dtypes).all()
@@ -76,7 +77,8 @@ def test_gan_resampler_returns_the_real_rows_then_synthetic_rows(cancer, fast):
     # synthetic class make-up follows the real proportions exactly
     assert ya.iloc[120:].value_counts().to_dict() == synthetic_counts(y, 0.5)
     # numpy in -> numpy out
-    Xn, yn = GANResampler(TabularGAN(**fast), ratio=1.0, sampling_strategy="balance", random_state=0).fit_resample(
+    Xn, yn = GANResampler(TabularGAN(**fast), ratio=1.0, sampling_strategy="balance", min_label_confidence=None,
+                          random_state=0).fit_resample(
         X.to_numpy(), y.to_numpy()
     )
     assert isinstance(Xn, np.ndarray) and Xn.shape == (240, X.shape[1]) and isinstance(yn, np.ndarray)
@@ -113,7 +115,7 @@ def test_pipeline_with_the_real_gan_scores_every_fold(cancer, fast):
 
 def test_auto_ratio_falls_back_to_zero_when_synthetic_rows_hurt(cancer):
     X, y = cancer[0].iloc[:150], cancer[1].iloc[:150]
-    poisoned = GANResampler(SpySynth(poison=True), ratio="auto", random_state=0)
+    poisoned = GANResampler(SpySynth(poison=True), ratio="auto", min_label_confidence=None, random_state=0)
     Xa, _ = poisoned.fit_resample(X, y)
     assert poisoned.ratio_ == 0.0 and len(Xa) == 150
     assert set(poisoned.auto_scores_) == {0.0, 0.5, 1.0, 2.0, 4.0}
@@ -124,14 +126,33 @@ def test_auto_ratio_falls_back_to_zero_when_synthetic_rows_hurt(cancer):
 
 def test_near_copy_filter_drops_copies_and_realism_filter_keeps_counts(cancer, fast):
     X, y = cancer[0].iloc[:100], cancer[1].iloc[:100]
-    res = GANResampler(SpySynth(), ratio=0.5, min_distance=0.01, random_state=0)
+    res = GANResampler(SpySynth(), ratio=0.5, min_distance=0.01, min_label_confidence=None, random_state=0)
     Xa, _ = res.fit_resample(X, y)
     assert len(Xa) == 100 and res.n_unfilled_ == 50  # every candidate was a copy of a real row
-    res = GANResampler(TabularGAN(**fast), ratio=0.5, keep_most_realistic=0.5, random_state=0)
+    res = GANResampler(TabularGAN(**fast), ratio=0.5, keep_most_realistic=0.5, min_label_confidence=None, random_state=0)
     Xa, ya = res.fit_resample(X, y)
     assert len(Xa) == 150 and res.n_unfilled_ == 0
     with pytest.raises(ParameterError, match="keep_most_realistic"):
         GANResampler(TabularGAN(**fast), keep_most_realistic=1.5).fit_resample(X, y)
+
+
+def test_label_filter_drops_rows_that_contradict_their_label(cancer):
+    X, y = cancer[0].iloc[:150], cancer[1].iloc[:150]
+    # rows copied from the other class: a classifier trained on the real rows rejects them
+    poisoned = GANResampler(SpySynth(poison=True), ratio=0.5, random_state=0)
+    Xa, ya = poisoned.fit_resample(X, y)
+    assert poisoned.min_label_confidence == 0.5  # on by default
+    # (a few real rows sit on the wrong side of the classifier, so their copies pass)
+    assert poisoned.n_unfilled_ >= 45 and len(Xa) == 150 + 75 - poisoned.n_unfilled_
+    # honest rows (copies of the same class) pass it
+    honest = GANResampler(SpySynth(), ratio=0.5, random_state=0)
+    Xh, yh = honest.fit_resample(X, y)
+    assert honest.n_unfilled_ <= 3 and len(Xh) >= 222
+    # switched off, the contradicting rows go through
+    off = GANResampler(SpySynth(poison=True), ratio=0.5, min_label_confidence=None, random_state=0)
+    assert len(off.fit_resample(X, y)[0]) == 225 and off.n_unfilled_ == 0
+    with pytest.raises(ParameterError, match="min_label_confidence"):
+        GANResampler(SpySynth(), min_label_confidence=1.5).fit_resample(X, y)
 
 
 def test_enhance_trains_on_the_fraction_only(german, fast):

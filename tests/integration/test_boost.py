@@ -28,7 +28,8 @@ def spy_factory(random_state=None, ratio=1.0):
 
 
 def fast_gan(random_state=None, ratio=1.0):
-    return GANResampler(TabularGAN(epochs=2, batch_size=32, verbose=False), ratio=ratio, random_state=random_state)
+    return GANResampler(TabularGAN(epochs=2, batch_size=32, verbose=False), ratio=ratio, min_label_confidence=None,
+                        random_state=random_state)
 
 
 @pytest.fixture

@@ -121,9 +121,11 @@ def _positive(cfg: BoostConfig, y: pd.Series):
 # -- one cell -------------------------------------------------------------------------
 def _scores(model, X: pd.DataFrame, y: pd.Series, positive) -> dict[str, float]:
     proba = model.predict_proba(X)
-    classes = list(model.classes_)
-    yv = y.to_numpy()
-    pred = np.asarray(classes, dtype=object)[proba.argmax(1)]
+    # labels compared as strings: targets read from files mix str/object/category dtypes
+    classes = [str(c) for c in model.classes_]
+    yv = y.astype(str).to_numpy()
+    positive = None if positive is None else str(positive)
+    pred = np.asarray(classes)[proba.argmax(1)]
     out = {"accuracy": accuracy_score(yv, pred), "balanced_accuracy": balanced_accuracy_score(yv, pred)}
     present = set(yv)
     if positive is not None and len(classes) == 2:
