@@ -131,6 +131,7 @@ def _with_estimator_options(cls: type, skip: tuple[str, ...] = ()):
 
 # -- commands -----------------------------------------------------------------------
 from .synthesizers import TabularGAN  # noqa: E402  (after the helpers it relies on)
+from .baselines import AUGMENTERS  # noqa: E402
 
 
 @app.command()
@@ -271,7 +272,7 @@ def boost(
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Class column (default: the dataset's)."),
     sizes: str = typer.Option(_csv(_BD["sizes"]), help="Training sizes n, comma-separated."),
     seeds: str = typer.Option(str(_BD["seeds"]), help="Number of seeds, or a comma-separated list of seeds."),
-    augmenters: str = typer.Option(_csv(_BD["augmenters"]), help="Augmenters: none, random_oversample, gaussian_noise, smote, gan, gan-wgan-gp, gan-wgan, gan-auto, ctgan."),
+    augmenters: str = typer.Option(_csv(_BD["augmenters"]), help="Augmenters: " + ", ".join(AUGMENTERS) + "."),
     models: str = typer.Option(_csv(_BD["models"]), help="Models: logreg, rf, hgb, mlp."),
     ratio: str = typer.Option(str(_BD["ratio"]), help="Synthetic rows per real row, or 'auto'."),
     test_size: float = typer.Option(_BD["test_size"], help="Share of rows held out for testing."),
