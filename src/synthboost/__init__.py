@@ -12,11 +12,12 @@ from .errors import (
     TrainingDivergedError,
 )
 from .augment import GANResampler, enhance
-from .synthesizers import TabularGAN
+from .synthesizers import ConfidenceGAN, TabularGAN
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConfidenceGAN",
     "TabularGAN",
     "GANResampler",
     "enhance",

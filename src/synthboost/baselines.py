@@ -135,7 +135,11 @@ class SMOTEAugmenter(BaseAugmenter):
 
 
 class CTGANAugmenter(BaseAugmenter):
-    """CTGAN (the ``ctgan`` package, optional ``bench`` extra), sampled per class."""
+    """CTGAN (the ``ctgan`` package, optional ``bench`` extra), sampled per class.
+
+    CTGAN cannot model missing numeric values: they are imputed with the class median
+    before fitting (categorical NaN become a category of their own), so its rows have none.
+    """
 
     generative = True
 
@@ -155,6 +159,9 @@ class CTGANAugmenter(BaseAugmenter):
         df = X.copy()
         for c in discrete[:-1]:
             df[c] = df[c].astype(object).where(df[c].notna(), "__nan__").astype(str)
+        for c in df.columns.difference(discrete[:-1]):
+            if df[c].isna().any():
+                df[c] = df[c].fillna(df[c].groupby(y.to_numpy()).transform("median")).fillna(df[c].median())
         df["__target__"] = y.astype(str).to_numpy()
         self._cat = discrete[:-1]
         self._X = X

@@ -130,7 +130,7 @@ def _with_estimator_options(cls: type, skip: tuple[str, ...] = ()):
 
 
 # -- commands -----------------------------------------------------------------------
-from .synthesizers import TabularGAN  # noqa: E402  (after the helpers it relies on)
+from .synthesizers import ConfidenceGAN, TabularGAN  # noqa: E402  (after the helpers it relies on)
 from .baselines import AUGMENTERS  # noqa: E402
 
 
@@ -341,6 +341,42 @@ def demo(
     from .demo import run_demo
 
     run_demo(output, dataset=dataset, seeds=seeds, n_jobs=n_jobs, echo=typer.echo)
+
+
+@app.command()
+@_friendly
+@_with_estimator_options(ConfidenceGAN, skip=("classifier", "positive_class", "verbose", "random_state"))
+def confidence(
+    data: str = typer.Argument(..., help="Table file (CSV, Parquet, ARFF) or dataset name (see `synthboost datasets`)."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Class column (default: the dataset's)."),
+    classifier: str = typer.Option("rf", help='Black box: rf, logreg, hgb, mlp, or a JSON description '
+                                   '{"model": "rf", "params": {...}} (inline or a .json file).'),
+    positive_class: Optional[str] = typer.Option(None, help="Class whose probability is the confidence (required for more than two classes)."),
+    n: int = typer.Option(1000, "-n", "--n", help="Rows to generate."),
+    target_confidence: str = typer.Option("0.05:0.95", "--confidence", help="A value like 0.8 or a range LOW:HIGH (uniform)."),
+    candidates: int = typer.Option(1, help="Generate this many rows per target and keep the one the black box scores closest."),
+    test_size: float = typer.Option(0.3, help="Share of rows held out for the diagnostics."),
+    seed: int = typer.Option(0, help="Random seed (split, black box, GAN)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Directory for rows.csv, figures/, report.html, summary.json."),
+    model_params: Optional[dict] = None,
+) -> None:
+    """Train a black-box classifier and a ConfidenceGAN; write rows at the requested confidence and a report."""
+    from .experiments.confidence import run_confidence
+    from .synthesizers.confidence import parse_confidence
+
+    import numpy as np
+
+    parse_confidence(target_confidence, 1, np.random.default_rng(0))  # fail before training on a bad value
+    df, target, _ = load_data(data, target)
+    t0 = time.perf_counter()
+    summary = run_confidence(df, target, output=output, classifier=classifier, n=n, confidence=target_confidence,
+                             positive_class=positive_class, test_size=test_size, candidates=candidates,
+                             gan_params=dict(model_params, verbose=True), random_state=seed, echo=typer.echo)
+    typer.echo(f"confidence MAE {summary['confidence_mae']:.3f} (achieved std {summary['achieved_std']:.3f}); "
+               f"column-shape similarity {summary['column_shape_similarity']:.3f}; black box AUC {summary['black_box_roc_auc']:.3f}")
+    typer.echo(f"finished in {time.perf_counter() - t0:.0f} s")
+    typer.echo(f"rows:   {summary['rows']}")
+    typer.echo(f"report: {summary['report']}")
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ def plot_history(history: pd.DataFrame, path: str | os.PathLike, title: str = "G
     ax_l.plot(e, history["d_loss_fake"], label="D loss (fake)", alpha=0.6, lw=1)
     if "gp" in history and history["gp"].abs().sum() > 0:
         ax_l.plot(e, history["gp"], label="gradient penalty", alpha=0.6, lw=1, ls="--")
+    if "g_aux" in history and history["g_aux"].abs().sum() > 0:
+        ax_l.plot(e, history["g_aux"], label="G auxiliary (confidence gap)", alpha=0.8, lw=1, ls="--")
     ax_l.set(xlabel="epoch", ylabel="loss", title="losses")
     ax_l.legend(fontsize=8)
     probabilistic = history["d_real"].between(0, 1).all() and history["d_fake"].between(0, 1).all()

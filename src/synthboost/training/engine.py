@@ -31,6 +31,7 @@ HISTORY_COLUMNS = [
     "d_loss_real",
     "d_loss_fake",
     "gp",
+    "g_aux",
     "d_real",
     "d_fake",
     "lr_g",
@@ -114,7 +115,8 @@ class Trainer:
     """Trains ``generator`` against ``discriminator`` under ``objective``.
 
     Callbacks are called as ``cb(trainer, history_row)`` after every epoch; returning
-    ``True`` stops training early.
+    ``True`` stops training early. ``aux_loss(fake, cond)``, if given, is a scalar added
+    to the generator's loss (e.g. ConfidenceGAN's confidence gap); it is logged as ``g_aux``.
     """
 
     generator: nn.Module
@@ -124,6 +126,7 @@ class Trainer:
     callbacks: Sequence[Callback] = ()
     device: torch.device | str = "cpu"
     history: list[dict] = field(default_factory=list)
+    aux_loss: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor] | None = None
 
     def __post_init__(self):
         self.config.validate()
@@ -171,8 +174,9 @@ class Trainer:
             fake = G(z, cond)
         d_gen = D(add_instance_noise(fake, sigma, rng), cond)
         g_loss = obj.generator_loss(d_gen)
+        aux = None if self.aux_loss is None else self.aux_loss(fake, cond)  # + auxiliary term, e.g. lambda (s(G(z,c)) - c)^2
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        (g_loss if aux is None else g_loss + aux).backward()
         self.opt_g.step()
 
         with torch.no_grad():  # accumulate on device; one sync per epoch
@@ -184,6 +188,7 @@ class Trainer:
                     d_loss_real.detach(),
                     d_loss_fake.detach(),
                     zero if gp is None else gp.detach(),
+                    zero if aux is None else aux.detach(),
                     obj.d_statistic(d_real.detach()),
                     obj.d_statistic(d_fake.detach()),
                 ]
@@ -240,7 +245,7 @@ class Trainer:
             while self.epoch < cfg.epochs:
                 t0 = time.perf_counter()
                 sigma = instance_noise_sigma(cfg.instance_noise, self.epoch + 1)
-                acc = torch.zeros(7, device=self.device)
+                acc = torch.zeros(8, device=self.device)
                 for s in range(steps):
                     lr_g, lr_d = self._set_lrs(self.epoch * steps + s, total_steps)
                     self._step(source, rng, sigma, acc)
@@ -256,7 +261,7 @@ class Trainer:
                     self.lr_scale /= 2
                     restores += 1
                     continue
-                row = dict(zip(HISTORY_COLUMNS[1:8], means))
+                row = dict(zip(HISTORY_COLUMNS[1:9], means))
                 row.update(epoch=self.epoch + 1, lr_g=lr_g, lr_d=lr_d, seconds=time.perf_counter() - t0)
                 self.history.append({k: row[k] for k in HISTORY_COLUMNS})
                 self.epoch += 1

@@ -1,0 +1,83 @@
+"""The `synthboost confidence` job: black box, ConfidenceGAN, rows and diagnostics in one call."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..errors import ParameterError, SchemaError
+from ..io import write_table, write_text
+
+
+def make_classifier(spec: str, random_state: int = 0):
+    """A classifier from a name (``rf``, ``logreg``, ``hgb``, ``mlp``) or a JSON description
+    ``{"model": "rf", "params": {"clf__n_estimators": 100}}`` (inline or a .json file): no pickle."""
+    from .models import MODELS, make_model
+
+    if spec in MODELS:
+        return make_model(spec, random_state)
+    text = Path(spec).read_text() if spec.endswith(".json") and Path(spec).exists() else spec
+    try:
+        desc = json.loads(text)
+    except json.JSONDecodeError:
+        raise ParameterError(f"--classifier {spec!r} is neither a model name ({', '.join(MODELS)}) nor a JSON description "
+                             'like {"model": "rf", "params": {"clf__n_estimators": 100}}') from None
+    if not isinstance(desc, dict) or desc.get("model") not in MODELS:
+        raise ParameterError(f"a classifier description needs \"model\" in {list(MODELS)}; got {desc!r}")
+    model = make_model(desc["model"], random_state)
+    try:
+        return model.set_params(**desc.get("params", {}))
+    except ValueError as e:
+        raise ParameterError(f"classifier parameters {desc.get('params')!r} do not fit model {desc['model']!r}: {e}") from None
+
+
+def run_confidence(
+    data: pd.DataFrame,
+    target: str,
+    *,
+    output: str | os.PathLike,
+    classifier: str = "rf",
+    n: int = 1000,
+    confidence: Any = (0.05, 0.95),
+    positive_class: Any = None,
+    test_size: float = 0.3,
+    candidates: int = 1,
+    gan_params: dict | None = None,
+    random_state: int = 0,
+    echo: Callable[[str], None] = print,
+) -> dict:
+    """Split ``data``; fit the black box and the ConfidenceGAN on the training part; sample
+    ``n`` rows at ``confidence``; write ``rows.csv``, figures, ``report.html``, ``summary.json``."""
+    from sklearn.model_selection import train_test_split
+
+    from ..report.confidence import confidence_report
+    from ..synthesizers.confidence import ConfidenceGAN
+
+    if target not in data.columns:
+        raise SchemaError(f"target column {target!r} is not in the data; columns are {list(data.columns)}")
+    df = data.dropna(subset=[target])
+    y = df[target]
+    if y.nunique() < 2:
+        raise SchemaError(f"target column {target!r} has a single class; a classifier needs at least two")
+    if positive_class is not None:  # match the column's type ("1" on the command line vs 1 in the data)
+        match = [v for v in y.unique() if str(v) == str(positive_class)]
+        if not match:
+            raise ParameterError(f"positive class {positive_class!r} is not a value of {target!r}: {sorted(map(str, y.unique()))}")
+        positive_class = match[0]
+    X = df.drop(columns=target)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
+    clf = make_classifier(classifier, random_state).fit(Xtr, ytr)
+    echo(f"black box {classifier}: trained on {len(Xtr)} rows; {len(Xte)} held out")
+    gan = ConfidenceGAN(clf, positive_class=positive_class, random_state=random_state, **(gan_params or {})).fit(Xtr)
+    rows = gan.sample(n, confidence=confidence, candidates=candidates, return_confidence=True)
+    out = Path(output)
+    write_table(rows, out / "rows.csv")
+    page, summary = confidence_report(gan, Xte, yte, rows, out, title=f"confidence-targeted generation: {target}",
+                                      extra=dict(classifier=classifier, positive_class=gan.positive_class_,
+                                                 requested=str(confidence), candidates=candidates))
+    write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
+    return dict(summary, report=str(page), rows=str(out / "rows.csv"))

@@ -1,0 +1,493 @@
+"""ConfidenceGAN: realistic rows that a black-box classifier scores at a chosen confidence.
+
+The generator G(z, c) takes noise and a desired confidence c (probability of the
+positive class); the discriminator D(x, c) judges realism conditioned on c and sees,
+for real rows, the confidence the black box actually gives them. That conditioned
+design alone lets G ignore c wherever D cannot tell; the closed loop adds a
+differentiable surrogate s(x) distilled from the black box's outputs on real and
+generated rows (refreshed during training) and the generator term
+``confidence_loss * mean((s(G(z, c)) - c)^2)``. ``confidence_loss=0`` is the plain design.
+
+The black box is only ever called through ``predict_proba`` on decoded rows: no
+gradients through it. Training runs on the shared engine (:class:`~synthboost.training.Trainer`,
+its ``aux_loss`` hook and an epoch callback for the surrogate refresh).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+from ..base import make_rngs, torch_generator
+from ..data.schema import TableSchema, infer_schema, to_native, validate_frame
+from ..data.tabular import TabularTransformer
+from ..errors import ParameterError, SchemaError
+from ..nn.blocks import init_weights, set_rng
+from ..nn.objectives import get_objective
+from ..training.engine import HISTORY_COLUMNS, Trainer, TrainingConfig
+from .tabular import DEFAULT_LR, SAMPLE_CHUNK, TabularGAN, _TableSource, auto_batch_size, auto_epochs
+
+#: confidence -> generator/discriminator condition input: (c - 0.5) * 4 spans [-2, 2] like z's bulk
+_COND_SCALE = 4.0
+N_BINS = 10
+
+
+def _cond(c: torch.Tensor) -> torch.Tensor:
+    return ((c - 0.5) * _COND_SCALE).reshape(-1, 1)  # (B, 1)
+
+
+def _uncond(cond: torch.Tensor) -> torch.Tensor:
+    return cond[:, 0] / _COND_SCALE + 0.5  # (B,)
+
+
+class Surrogate(nn.Module):
+    """Differentiable stand-in for the black box on encoded rows: (B, D) -> logit of P(positive) (B,)."""
+
+    def __init__(self, data_dim: int, hidden: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(data_dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)[:, 0]
+
+
+class BlackBox:
+    """Validated access to a fitted classifier's positive-class probability."""
+
+    def __init__(self, classifier: Any, positive_class: Any, columns: Sequence[str]):
+        if classifier is None:
+            raise ParameterError("ConfidenceGAN needs a fitted classifier with predict_proba, e.g. a RandomForestClassifier")
+        if not callable(getattr(classifier, "predict_proba", None)):
+            raise ParameterError(
+                f"the classifier {type(classifier).__name__} has no predict_proba; ConfidenceGAN needs class "
+                "probabilities (use a probabilistic model or wrap it in sklearn's CalibratedClassifierCV)"
+            )
+        classes = getattr(classifier, "classes_", None)
+        if classes is None:
+            raise ParameterError(f"the classifier {type(classifier).__name__} is not fitted (no classes_); fit it first")
+        classes = [to_native(c) for c in classes]
+        if positive_class is None:
+            if len(classes) != 2:
+                raise ParameterError(
+                    f"the classifier knows {len(classes)} classes {classes}; choose the one whose confidence to target "
+                    "with positive_class="
+                )
+            positive_class = classes[1]
+        match = [i for i, c in enumerate(classes) if c == positive_class or str(c) == str(positive_class)]
+        if not match:
+            raise ParameterError(f"positive_class={positive_class!r} is not a class of the classifier; its classes are {classes}")
+        names = getattr(classifier, "feature_names_in_", None)
+        columns = list(columns)
+        if names is not None:
+            names = [str(n) for n in names]
+            if names != columns:
+                missing, extra = sorted(set(names) - set(columns)), sorted(set(columns) - set(names))
+                detail = f"missing here: {missing}; unknown to the classifier: {extra}" if (missing or extra) else "same columns, other order"
+                raise SchemaError(f"the classifier was fitted on different columns than the data ({detail}); "
+                                  "pass the feature table the classifier was trained on (without the target)")
+        elif getattr(classifier, "n_features_in_", len(columns)) != len(columns):
+            raise SchemaError(
+                f"the classifier was fitted on {classifier.n_features_in_} columns, the data has {len(columns)}; "
+                "pass the feature table the classifier was trained on (without the target)"
+            )
+        self.classifier, self.columns = classifier, columns
+        self.classes, self.index, self.positive = classes, match[0], classes[match[0]]
+
+    def confidence(self, X: pd.DataFrame) -> np.ndarray:
+        """P(positive) per row (n,), clipped to [0, 1]."""
+        if len(X) == 0:
+            return np.zeros(0)
+        p = np.asarray(self.classifier.predict_proba(X[self.columns]), dtype=np.float64)[:, self.index]
+        if not np.isfinite(p).all():
+            raise ParameterError("the classifier returned non-finite probabilities")
+        return np.clip(p, 0.0, 1.0)
+
+
+def parse_confidence(confidence: Any, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Per-row targets (n,) from a number, a (low, high) range (uniform) or an array of n values."""
+    if isinstance(confidence, str):
+        parts = confidence.split(":")
+        try:
+            confidence = float(parts[0]) if len(parts) == 1 else (float(parts[0]), float(parts[1]))
+        except ValueError:
+            raise ParameterError(f"confidence={confidence!r} must be a number like 0.8 or a range like 0.05:0.95") from None
+    if isinstance(confidence, tuple) and len(confidence) == 2:
+        lo, hi = (float(v) for v in confidence)
+        if not (0 <= lo <= hi <= 1):
+            raise ParameterError(f"confidence range {confidence!r} must satisfy 0 <= low <= high <= 1")
+        return rng.uniform(lo, hi, n)
+    arr = np.asarray(confidence, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    elif arr.shape != (n,):
+        raise ParameterError(f"an array of confidences must have one value per row ({n}), got shape {arr.shape}")
+    if not np.isfinite(arr).all() or (arr < 0).any() or (arr > 1).any():
+        raise ParameterError(f"confidence must lie in [0, 1]; got values from {np.nanmin(arr):.3g} to {np.nanmax(arr):.3g}")
+    return arr
+
+
+class ConfidenceGAN(TabularGAN):
+    """Generate realistic rows on which ``classifier`` is as confident as asked.
+
+    Parameters (besides :class:`TabularGAN`'s, which mean the same here)
+    ----------
+    classifier : fitted estimator with ``predict_proba``
+        The black box. It sees decoded rows with the data's feature columns.
+    positive_class : label or None
+        Class whose probability is the confidence; None takes the second of two classes.
+    confidence_loss : float
+        Weight of the closed-loop term mean((s(G(z, c)) - c)^2); 0 is the plain conditioned
+        design. 20 by measurement on german_credit (bench/RESULTS.md): 1 barely moves the
+        error from the plain design, 50 costs realism.
+    surrogate_every : int
+        Refresh the surrogate every this many epochs with black-box scores of fresh generated rows.
+    surrogate_hidden : int
+        Width of the surrogate network.
+    balance_confidence : bool
+        Draw training rows so that each tenth of [0, 1] with real rows is equally likely, so
+        rare middle confidences are learned too (the class balancing of TabularGAN, for c).
+
+    ``sample(n, confidence=0.8)``, ``confidence=(0.05, 0.95)`` (uniform) or an array of
+    per-row targets; ``return_confidence=True`` adds ``desired_confidence`` and
+    ``achieved_confidence`` (the black box's score of the decoded row).
+    """
+
+    def __init__(
+        self,
+        classifier: Any = None,
+        positive_class: Any = None,
+        confidence_loss: float = 20.0,
+        surrogate_every: int = 5,
+        surrogate_hidden: int = 64,
+        balance_confidence: bool = True,
+        objective: str = "bce",
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        noise_dim: int = 64,
+        hidden_dims: Sequence[int] | None = None,
+        lr: float | None = None,
+        n_critic: int | None = None,
+        continuous_encoding: str = "quantile",
+        categorical: Sequence[str] | None = None,
+        continuous: Sequence[str] | None = None,
+        label_smoothing: float = 0.9,
+        label_flip: float = 0.0,
+        instance_noise: float = 0.0,
+        minibatch_discrimination: int = 0,
+        minibatch_kernel_dim: int = 8,
+        pac: int = 1,
+        dropout: float = 0.25,
+        lr_schedule: str | None = None,
+        gumbel_tau: float = 0.2,
+        on_divergence: str = "restore",
+        device: str = "cpu",
+        verbose: bool = True,
+        random_state: int | None = None,
+    ):
+        self.classifier = classifier
+        self.positive_class = positive_class
+        self.confidence_loss = confidence_loss
+        self.surrogate_every = surrogate_every
+        self.surrogate_hidden = surrogate_hidden
+        self.balance_confidence = balance_confidence
+        self.objective = objective
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.noise_dim = noise_dim
+        self.hidden_dims = hidden_dims
+        self.lr = lr
+        self.n_critic = n_critic
+        self.continuous_encoding = continuous_encoding
+        self.categorical = categorical
+        self.continuous = continuous
+        self.label_smoothing = label_smoothing
+        self.label_flip = label_flip
+        self.instance_noise = instance_noise
+        self.minibatch_discrimination = minibatch_discrimination
+        self.minibatch_kernel_dim = minibatch_kernel_dim
+        self.pac = pac
+        self.dropout = dropout
+        self.lr_schedule = lr_schedule
+        self.gumbel_tau = gumbel_tau
+        self.on_divergence = on_divergence
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # TabularGAN attributes this class does not expose as parameters
+    checkpoint_dir = None
+    checkpoint_every = 0
+    balance_classes = False
+
+    # -- fit --------------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, y: Any = None, *, target: str | None = None, callbacks: Sequence = ()) -> "ConfidenceGAN":
+        """Learn rows of ``X`` (the classifier's feature table) conditioned on the classifier's confidence.
+
+        A ``target`` column in ``X`` (or ``y``) is dropped: the classifier's score, not the
+        label, is the condition.
+        """
+        self._validate_params()
+        if not 0 <= float(self.confidence_loss):
+            raise ParameterError(f"confidence_loss={self.confidence_loss!r} must be >= 0 (0 = plain conditioned design)")
+        if not isinstance(self.surrogate_every, (int, np.integer)) or self.surrogate_every < 1:
+            raise ParameterError(f"surrogate_every={self.surrogate_every!r} must be a positive integer")
+        df = validate_frame(X)
+        if target is not None:
+            if target not in df.columns:
+                raise SchemaError(f"target column {target!r} is not in the data; columns are {list(df.columns)}")
+            df = df.drop(columns=target)
+        self.black_box_ = BlackBox(self.classifier, self.positive_class, list(df.columns))
+        self.positive_class_ = self.black_box_.positive
+        self.target_, self.classes_ = None, None
+        rng, torch_seed = make_rngs(self.random_state)
+        c_real = self.black_box_.confidence(df)  # (N,)
+        self.real_confidence_quantiles_ = np.quantile(c_real, np.linspace(0, 1, 101)).tolist()
+
+        self.schema_ = infer_schema(df, categorical=self.categorical, continuous=self.continuous)
+        self.transformer_ = TabularTransformer(self.continuous_encoding).fit(df, self.schema_, rng)
+        self.n_features_in_ = df.shape[1]
+        self.feature_names_in_ = np.asarray(df.columns, dtype=object)
+        data = torch.as_tensor(self.transformer_.transform(df, rng), device=self.device)  # (N, D)
+        c = torch.as_tensor(c_real, dtype=torch.float32, device=self.device)
+        cond = _cond(c)  # (N, 1)
+        bins = torch.clamp((c * N_BINS).long(), max=N_BINS - 1)  # (N,) tenth of [0, 1] each row falls in
+        bins = torch.unique(bins, return_inverse=True)[1]  # occupied bins only
+
+        objective = get_objective(self.objective)
+        n = len(df)
+        batch = self.batch_size or auto_batch_size(n)
+        batch = max(self.pac, batch - batch % self.pac)
+        epochs = self.epochs or auto_epochs(n, batch)
+        lr = self.lr or DEFAULT_LR[self.objective]
+        self.training_config_ = TrainingConfig(
+            epochs=int(epochs), batch_size=int(batch), noise_dim=int(self.noise_dim),
+            n_critic=int(self.n_critic or objective.default_n_critic), lr_g=lr, lr_d=lr,
+            label_smoothing=self.label_smoothing if objective.uses_targets else 1.0,
+            label_flip=self.label_flip if objective.uses_targets else 0.0,
+            instance_noise=self.instance_noise, lr_schedule=self.lr_schedule, on_divergence=self.on_divergence,
+            verbose=self.verbose,
+        )
+        self.training_config_.validate()
+        self._build_networks(self.transformer_.output_spans, 1)
+        g = torch_generator(torch_seed, self.device)
+        init_weights(self.generator_, g)
+        init_weights(self.discriminator_, g)
+        set_rng(self.generator_, g)
+        set_rng(self.discriminator_, g)
+        source = _TableSource(data, cond, bins, self.balance_confidence)
+
+        aux, cbs = None, list(callbacks)
+        self.surrogate_ = Surrogate(data.shape[1], int(self.surrogate_hidden)).to(self.device)
+        self.surrogate_history_: list[dict] = []
+        if self.confidence_loss > 0:
+            init_weights(self.surrogate_, g)
+            refresher = _SurrogateRefresher(self, data, c, source, torch_generator(int(rng.integers(2**62)), self.device))
+            refresher.distill(steps=300)  # start from the black box on real rows
+            weight = float(self.confidence_loss)
+
+            def aux(fake, cond_batch):
+                # closed loop: lambda * mean((s(G(z, c)) - c)^2); s is frozen here, only G moves
+                s = torch.sigmoid(self.surrogate_(fake))  # (B,)
+                return weight * ((s - _uncond(cond_batch)) ** 2).mean()
+
+            cbs.insert(0, refresher.callback)
+        self.surrogate_.requires_grad_(False)
+
+        trainer = Trainer(self.generator_, self.discriminator_, objective, self.training_config_, cbs, self.device, aux_loss=aux)
+        trainer.fit(source, g)
+        self.history_ = pd.DataFrame(trainer.history, columns=HISTORY_COLUMNS)
+        set_rng(self.generator_, None)
+        set_rng(self.discriminator_, None)
+        self._sample_rng = torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device)
+        return self
+
+    # -- sample -----------------------------------------------------------------------
+    @torch.no_grad()
+    def _generate(self, c: np.ndarray, rng: torch.Generator) -> np.ndarray:
+        """Encoded rows (n, D) for per-row confidences c (n,)."""
+        G = self.generator_.eval()
+        out = []
+        for start in range(0, len(c), SAMPLE_CHUNK):
+            cc = torch.as_tensor(c[start : start + SAMPLE_CHUNK], dtype=torch.float32, device=self.device)
+            z = torch.randn(len(cc), self.noise_dim, generator=rng, device=self.device)  # (m, Z)
+            out.append(G(z, _cond(cc)).cpu())
+        return torch.cat(out).numpy() if out else np.zeros((0, self.transformer_.output_dim), np.float32)
+
+    def sample(
+        self,
+        n: int,
+        confidence: Any = None,
+        *,
+        candidates: int = 1,
+        return_confidence: bool = False,
+        random_state: int | None = None,
+    ) -> pd.DataFrame:
+        """``n`` rows in the data's schema aimed at ``confidence``.
+
+        ``confidence``: a number in [0, 1], a ``(low, high)`` range (uniform; also the
+        string ``"low:high"``), an array of ``n`` values, or None for the confidences of the
+        training rows. ``candidates=k > 1`` generates k rows per target and keeps the one
+        the black box scores closest to it (k times the black-box calls; needs the
+        classifier). ``return_confidence=True`` adds ``desired_confidence`` and
+        ``achieved_confidence`` (the black box's score; needs the classifier).
+        """
+        self._check_fitted()
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ParameterError(f"n={n!r} must be a non-negative integer")
+        if not isinstance(candidates, (int, np.integer)) or candidates < 1:
+            raise ParameterError(f"candidates={candidates!r} must be a positive integer")
+        rng = self._sample_rng if random_state is None else torch_generator(random_state, self.device)
+        np_rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=rng)))
+        if confidence is None:  # the training rows' distribution, by inverse transform sampling
+            c = np.interp(np_rng.uniform(0, 1, int(n)), np.linspace(0, 1, 101), self.real_confidence_quantiles_)
+        else:
+            c = parse_confidence(confidence, int(n), np_rng)
+        k = int(candidates)
+        df = self.transformer_.inverse_transform(self._generate(np.repeat(c, k), rng))[self.schema_.names]
+        achieved = None
+        if k > 1 or return_confidence:
+            achieved = self._black_box().confidence(df)
+        if k > 1:  # best of k per target: rows k*i .. k*i+k-1 share target c[i]
+            best = np.abs(achieved.reshape(-1, k) - c[:, None]).argmin(axis=1) + np.arange(len(c)) * k
+            df, achieved = df.iloc[best].reset_index(drop=True), achieved[best]
+        if return_confidence:
+            df["desired_confidence"] = c
+            df["achieved_confidence"] = achieved
+        return df
+
+    def _black_box(self) -> BlackBox:
+        if getattr(self, "black_box_", None) is None:
+            if self.classifier is None:
+                raise ParameterError("this ConfidenceGAN has no classifier (model files do not store it); "
+                                     "set it with set_params(classifier=...) to score rows")
+            self.black_box_ = BlackBox(self.classifier, self.positive_class_, self.schema_.names)
+        return self.black_box_
+
+    def confidence_of(self, X: pd.DataFrame) -> np.ndarray:
+        """The black box's positive-class probability of each row of ``X``."""
+        self._check_fitted()
+        return self._black_box().confidence(X)
+
+    # -- discriminator diagnostics --------------------------------------------------------
+    @torch.no_grad()
+    def realism_scores(self, X: pd.DataFrame, confidence: Any = None) -> np.ndarray:
+        """D's score of each row of ``X`` at confidence ``confidence`` (default: the row's
+        ``desired_confidence`` column if present, else the black box's score of the row)."""
+        self._check_fitted()
+        if not isinstance(X, pd.DataFrame):
+            raise SchemaError(f"rows to score must be a pandas DataFrame, got {type(X).__name__}")
+        if confidence is None:
+            c = X["desired_confidence"].to_numpy(float) if "desired_confidence" in X else self.confidence_of(X)
+        else:
+            c = parse_confidence(confidence, len(X), np.random.default_rng(0))
+        D = self.discriminator_.eval()
+        x = torch.as_tensor(self.transformer_.transform(X[self.schema_.names]), dtype=torch.float32, device=self.device)
+        cond = _cond(torch.tensor(np.asarray(c, dtype=np.float32), device=self.device))
+        if D.pac > 1:
+            x, cond = x.repeat_interleave(D.pac, 0), cond.repeat_interleave(D.pac, 0)
+        out = D(x, cond)[:, 0] if len(x) else torch.zeros(0)
+        if get_objective(self.objective).probabilistic:
+            out = torch.sigmoid(out)
+        return out.cpu().numpy().astype(np.float64)
+
+    # -- persistence (the classifier is not stored: no pickle) ---------------------------
+    def _json_params(self) -> dict[str, Any]:
+        params = super()._json_params()
+        params["classifier"] = None
+        params["positive_class"] = to_native(self.positive_class) if self.positive_class is not None else None
+        return params
+
+    def _to_state(self):
+        tensors, meta = super()._to_state()
+        tensors.update({f"surrogate.{k}": v for k, v in self.surrogate_.state_dict().items()})
+        meta.update(
+            positive_class=to_native(self.positive_class_),
+            real_confidence_quantiles=self.real_confidence_quantiles_,
+            classifier=type(self.classifier).__name__ if self.classifier is not None else None,
+        )
+        return tensors, meta
+
+    def _from_state(self, tensors, meta):
+        self.schema_ = TableSchema.from_dict(meta["schema"])
+        self.transformer_ = TabularTransformer.from_dict(meta["transformer"])
+        self.target_, self.classes_ = None, None
+        self.training_config_ = TrainingConfig(**meta["training_config"])
+        self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
+        self.n_features_in_ = len(self.schema_.columns)
+        self.feature_names_in_ = np.asarray(self.schema_.names, dtype=object)
+        self.positive_class_ = meta["positive_class"]
+        self.real_confidence_quantiles_ = list(meta["real_confidence_quantiles"])
+        self.black_box_ = None
+        self._build_networks(self.transformer_.output_spans, 1)
+        self.surrogate_ = Surrogate(self.transformer_.output_dim, int(self.surrogate_hidden))
+        for prefix, module in (("generator.", self.generator_), ("discriminator.", self.discriminator_), ("surrogate.", self.surrogate_)):
+            module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+            module.eval()
+        self._sample_rng = torch_generator(0, self.device)
+        self._sample_rng.set_state(tensors["sample_rng_state"])
+
+
+class _SurrogateRefresher:
+    """Distils the black box into the surrogate: soft-target BCE on real rows and on a
+    rolling buffer of generated rows scored by the black box (decoded, so it sees real rows)."""
+
+    def __init__(self, gan: ConfidenceGAN, data: torch.Tensor, c: torch.Tensor, source: _TableSource, rng: torch.Generator):
+        self.gan, self.data, self.c, self.source, self.rng = gan, data, c, source, rng
+        self.buffer_x: list[torch.Tensor] = []
+        self.buffer_c: list[torch.Tensor] = []
+        self.opt = torch.optim.Adam(gan.surrogate_.parameters(), lr=1e-3)
+        self.n_gen = int(min(2048, max(256, data.shape[0])))
+
+    def distill(self, steps: int) -> float:
+        S = self.gan.surrogate_
+        S.requires_grad_(True)
+        S.train()
+        x = torch.cat([self.data] + self.buffer_x)  # (N + buffer, D)
+        t = torch.cat([self.c] + self.buffer_c)  # (N + buffer,)
+        batch = min(256, len(x))
+        loss = torch.zeros(())
+        for _ in range(steps):
+            idx = torch.randint(len(x), (batch,), generator=self.rng, device=x.device)
+            # minimise BCE(s(x), black_box(x)) with the black box's probability as a soft target
+            loss = F.binary_cross_entropy_with_logits(S(x[idx]), t[idx])
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+        S.requires_grad_(False)
+        S.eval()
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def _score_generated(self) -> tuple[torch.Tensor, torch.Tensor, float]:
+        gan, G = self.gan, self.gan.generator_
+        was_training = G.training
+        G.eval()
+        cond = self.source.sample_condition(self.n_gen, self.rng)  # (m, 1): the training distribution of c
+        z = torch.randn(self.n_gen, gan.noise_dim, generator=self.rng, device=cond.device)
+        enc = G(z, cond)
+        G.train(was_training)
+        rows = gan.transformer_.inverse_transform(enc.cpu().numpy())
+        achieved = gan.black_box_.confidence(rows)
+        x = torch.as_tensor(gan.transformer_.transform(rows), dtype=torch.float32, device=cond.device)
+        mae = float(np.abs(achieved - _uncond(cond).cpu().numpy()).mean())
+        return x, torch.as_tensor(achieved, dtype=torch.float32, device=cond.device), mae
+
+    def callback(self, trainer: Trainer, row: dict) -> None:
+        if trainer.epoch % self.gan.surrogate_every and trainer.epoch != trainer.config.epochs:
+            return None
+        x, t, mae = self._score_generated()
+        self.buffer_x = (self.buffer_x + [x])[-4:]  # the last few generators' rows
+        self.buffer_c = (self.buffer_c + [t])[-4:]
+        loss = self.distill(steps=50)
+        self.gan.surrogate_history_.append({"epoch": trainer.epoch, "surrogate_loss": loss, "black_box_mae": mae})
+        return None
+
+
+__all__ = ["ConfidenceGAN", "parse_confidence"]

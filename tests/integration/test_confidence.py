@@ -1,0 +1,122 @@
+"""ConfidenceGAN: black-box confidence targets, the closed loop, persistence, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.svm import SVC
+
+from synthboost import ConfidenceGAN, ParameterError, SchemaError, datasets
+from synthboost.experiments.models import make_model
+
+FAST = dict(epochs=4, batch_size=64, verbose=False, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    df, target = datasets.load("breast_cancer")
+    X, y = df.drop(columns=target), df[target]
+    clf = make_model("logreg").fit(X.iloc[:300], y.iloc[:300])
+    return X.iloc[:300].reset_index(drop=True), y.iloc[:300].reset_index(drop=True), clf
+
+
+def test_samples_keep_the_schema_and_report_desired_and_achieved_confidence(cancer):
+    X, y, clf = cancer
+    gan = ConfidenceGAN(clf, **FAST).fit(X)
+    assert gan.positive_class_ == list(clf.classes_)[1]
+    rows = gan.sample(50, confidence=0.8)
+    assert list(rows.columns) == list(X.columns) and len(rows) == 50 and (rows.dtypes == X.dtypes).all()
+    out = gan.sample(40, confidence=(0.1, 0.9), return_confidence=True)
+    assert list(out.columns[-2:]) == ["desired_confidence", "achieved_confidence"]
+    assert out["desired_confidence"].between(0.1, 0.9).all() and out["desired_confidence"].std() > 0.1
+    np.testing.assert_allclose(out["achieved_confidence"], gan.confidence_of(out[X.columns]))
+    per_row = np.linspace(0, 1, 7)
+    assert np.allclose(gan.sample(7, confidence=per_row, return_confidence=True)["desired_confidence"], per_row)
+    assert np.allclose(gan.sample(5, confidence="0.3", return_confidence=True)["desired_confidence"], 0.3)
+    # the history logs the closed-loop term; the plain design has none
+    assert (gan.history_["g_aux"] > 0).all() and len(gan.surrogate_history_) >= 1
+    plain = ConfidenceGAN(clf, confidence_loss=0, **FAST).fit(X)
+    assert (plain.history_["g_aux"] == 0).all() and plain.surrogate_history_ == []
+
+
+def test_best_of_k_candidates_lands_closer_to_the_target(cancer):
+    X, y, clf = cancer
+    gan = ConfidenceGAN(clf, **FAST).fit(X)
+    one = gan.sample(300, confidence=(0.05, 0.95), return_confidence=True, random_state=1)
+    best = gan.sample(300, confidence=(0.05, 0.95), candidates=8, return_confidence=True, random_state=1)
+    err = lambda d: (d["desired_confidence"] - d["achieved_confidence"]).abs().mean()  # noqa: E731
+    assert err(best) < err(one)
+
+
+def test_same_seed_same_rows_and_save_load_round_trip(cancer, tmp_path):
+    X, y, clf = cancer
+    a = ConfidenceGAN(clf, **FAST).fit(X)
+    b = ConfidenceGAN(clf, **FAST).fit(X)
+    pd.testing.assert_frame_equal(a.sample(30, confidence=0.5, random_state=3), b.sample(30, confidence=0.5, random_state=3))
+    a.save(tmp_path / "m")
+    loaded = ConfidenceGAN.load(tmp_path / "m")
+    assert loaded.classifier is None and loaded.positive_class_ == a.positive_class_
+    pd.testing.assert_frame_equal(loaded.sample(30, confidence=0.5, random_state=3), a.sample(30, confidence=0.5, random_state=3))
+    with pytest.raises(ParameterError, match="no classifier"):
+        loaded.sample(5, confidence=0.5, return_confidence=True)
+    loaded.set_params(classifier=clf)
+    assert "achieved_confidence" in loaded.sample(5, confidence=0.5, return_confidence=True)
+    assert set(clone(a).get_params()) == set(a.get_params())
+
+
+def test_bad_input_gets_clear_errors(cancer):
+    X, y, clf = cancer
+    with pytest.raises(ParameterError, match="predict_proba"):
+        ConfidenceGAN(SVC().fit(X, y), **FAST).fit(X)
+    with pytest.raises(ParameterError, match="not fitted"):
+        ConfidenceGAN(make_model("rf"), **FAST).fit(X)
+    with pytest.raises(SchemaError, match="different columns"):
+        ConfidenceGAN(clf, **FAST).fit(X.drop(columns=X.columns[0]))
+    iris, target = datasets.load("iris")
+    multi = make_model("logreg").fit(iris.drop(columns=target), iris[target])
+    with pytest.raises(ParameterError, match="positive_class"):
+        ConfidenceGAN(multi, **FAST).fit(iris, target=target)
+    with pytest.raises(ParameterError, match="not a class"):
+        ConfidenceGAN(multi, positive_class="daisy", **FAST).fit(iris, target=target)
+    ok = ConfidenceGAN(multi, positive_class=multi.classes_[0], **FAST).fit(iris, target=target)
+    assert target not in ok.sample(5, confidence=0.9).columns
+    for bad in (1.5, -0.1, (0.9, 0.2), "x", [0.5, 0.5]):
+        with pytest.raises(ParameterError, match="confidence"):
+            ok.sample(5, confidence=bad)
+    with pytest.raises(ParameterError, match="confidence_loss"):
+        ConfidenceGAN(clf, confidence_loss=-1, **FAST).fit(X)
+
+
+def test_cli_writes_rows_and_a_report_that_renders(tmp_path):
+    import json
+    import shutil
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from synthboost.cli import app
+
+    out = tmp_path / "conf"
+    args = ["confidence", "breast_cancer", "--classifier", '{"model": "rf", "params": {"clf__n_estimators": 20}}',
+            "-n", "120", "--confidence", "0.1:0.9", "--epochs", "3", "-o", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    rows = pd.read_csv(out / "rows.csv")
+    assert len(rows) == 120 and rows["desired_confidence"].between(0.1, 0.9).all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert 0 <= summary["confidence_mae"] <= 1 and summary["black_box_roc_auc"] > 0.8
+    for name in ("roc", "confidence_histograms", "desired_vs_achieved", "tsne", "history"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 5000, name
+    assert str(out / "report.html") in r.output
+    bad = CliRunner().invoke(app, ["confidence", "breast_cancer", "--confidence", "1.5", "-o", str(tmp_path / "x")])
+    assert bad.exit_code == 1 and "confidence" in bad.output and "Traceback" not in bad.output
+    bad = CliRunner().invoke(app, ["confidence", "breast_cancer", "--classifier", "magic", "-o", str(tmp_path / "x")])
+    assert bad.exit_code == 1 and "neither a model name" in bad.output
+    exe = shutil.which("chromium")
+    if exe is None:
+        pytest.skip("chromium not installed (make test installs it)")
+    dom = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
+                          (out / "report.html").as_uri()], capture_output=True, text=True, timeout=60)
+    assert dom.returncode == 0 and 'data-broken-images="0"' in dom.stdout
