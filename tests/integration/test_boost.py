@@ -121,6 +121,21 @@ def test_single_class_target_is_refused(tmp_path):
         run_boost(df, "y", sizes=[20], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
 
 
+class Broken(RandomOversampler):
+    def _fit_generator(self, X, y, rng):
+        raise RuntimeError("peer library failed")
+
+
+def test_a_failing_augmenter_is_recorded_and_the_grid_goes_on(grid, monkeypatch, tmp_path):
+    df, target = grid
+    monkeypatch.setitem(AUGMENTERS, "broken", lambda random_state=None, ratio=1.0: Broken(ratio, random_state=random_state))
+    res = run_boost(df, target, sizes=[40], seeds=2, augmenters=["none", "broken"], models=["logreg"],
+                    output=tmp_path / "run", progress=False)
+    bad = res[res["augmenter"] == "broken"]
+    assert len(bad) == 2 and bad["error"].str.contains("RuntimeError: peer library failed").all()
+    assert res.loc[res["augmenter"] == "none", "roc_auc"].notna().all()
+
+
 def test_joblib_and_dask_give_the_serial_results(grid, tmp_path):
     df, target = grid
     kw = dict(sizes=[40], seeds=2, augmenters=["none", "random_oversample", "smote"], models=["logreg"], progress=False)
