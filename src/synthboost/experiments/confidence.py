@@ -77,6 +77,7 @@ def run_confidence(
     out = Path(output)
     write_table(rows, out / "rows.csv")
     page, summary = confidence_report(gan, Xte, yte, rows, out, title=f"confidence-targeted generation: {target}",
+                                      embed_real=pd.concat([Xte, Xtr]),
                                       extra=dict(classifier=classifier, positive_class=gan.positive_class_,
                                                  requested=str(confidence), candidates=candidates))
     write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))

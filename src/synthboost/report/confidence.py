@@ -97,11 +97,13 @@ def _table(df: pd.DataFrame) -> str:
 
 def confidence_report(gan, real: pd.DataFrame, y_real: pd.Series, generated: pd.DataFrame, output: str | os.PathLike,
                       *, title: str = "confidence-targeted generation", extra: dict | None = None,
-                      tsne_rows: int = 1000, random_state: int = 0) -> tuple[Path, dict]:
+                      tsne_rows: int = 1000, embed_real: pd.DataFrame | None = None,
+                      random_state: int = 0) -> tuple[Path, dict]:
     """Draw the diagnostics into ``output/figures`` and write ``output/report.html``.
 
     ``real``/``y_real``: held-out real rows and labels (never seen by the black box or the
-    GAN); ``generated``: rows from ``gan.sample(..., return_confidence=True)``.
+    GAN); ``generated``: rows from ``gan.sample(..., return_confidence=True)``;
+    ``embed_real``: the real rows of the t-SNE (default ``real``; up to ``tsne_rows`` of each).
     Returns the page's path and the summary numbers.
     """
     from sklearn.metrics import accuracy_score, roc_auc_score
@@ -143,8 +145,9 @@ def confidence_report(gan, real: pd.DataFrame, y_real: pd.Series, generated: pd.
         "scatter": plot_desired_vs_achieved(desired, achieved, fig_dir / "desired_vs_achieved.png"),
         "history": plot_history(gan.history_, fig_dir / "history.png", title="ConfidenceGAN training"),
     }
-    emb = embed_2d(real[cols], gen, method="tsne", max_rows=tsne_rows, random_state=random_state)
-    figs["tsne"] = plot_embedding(emb, fig_dir / "tsne.png", title=f"t-SNE of {min(len(real), tsne_rows)} real vs "
+    emb_real = (real if embed_real is None else embed_real)[cols]
+    emb = embed_2d(emb_real, gen, method="tsne", max_rows=tsne_rows, random_state=random_state)
+    figs["tsne"] = plot_embedding(emb, fig_dir / "tsne.png", title=f"t-SNE of {min(len(emb_real), tsne_rows)} real vs "
                                   f"{min(len(gen), tsne_rows)} generated rows")
 
     notes = {
