@@ -49,7 +49,7 @@ def main() -> None:
     for name in _csv(a.datasets):
         out = Path(a.out) / name
         if a.stats_only:
-            res = read_results(out)
+            res = read_results(out / "results.csv")
         else:
             df, target = datasets.load(name)
             t0 = time.perf_counter()

@@ -248,6 +248,9 @@ def print_summary(results: "pd.DataFrame", metric: str = "roc_auc", echo: Callab
     echo(f"mean {metric} on the held-out test sets ({ok['seed'].nunique()} seeds); "
          "in brackets: gain over 'none', * = significant after Holm correction")
     echo(f"{'model':8s} {'augmenter':18s} " + " ".join(f"{'n=' + str(n):>17s}" for n in sizes))
+    # 'none' first within each model, then the augmenters in the order they were run
+    order = list(dict.fromkeys(["none"] + list(ok["augmenter"])))
+    table = table.sort_index(key=lambda idx: idx.map(order.index) if idx.name == "augmenter" else idx)
     for (model, aug), row in table.iterrows():
         cells = []
         for n in sizes:
