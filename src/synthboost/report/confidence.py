@@ -15,17 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_write, write_text
+from ..io import write_text
+from .boost_plots import _save
 from .html import _CSS, _SCRIPT, _e, _fmt, _img, _kv_table
 from .plots import _figure, plot_history
-
-
-def _save(fig, path: Path) -> Path:
-    plt = _figure()
-    path = Path(path)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
-    plt.close(fig)
-    return path
 
 
 def plot_roc(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike, title: str = "black box on held-out rows") -> Path:

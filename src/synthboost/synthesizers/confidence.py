@@ -24,13 +24,13 @@ from torch import nn
 import torch.nn.functional as F
 
 from ..base import make_rngs, torch_generator
-from ..data.schema import TableSchema, infer_schema, to_native, validate_frame
+from ..data.schema import infer_schema, to_native, validate_frame
 from ..data.tabular import TabularTransformer
 from ..errors import ParameterError, SchemaError
 from ..nn.blocks import init_weights, set_rng
 from ..nn.objectives import get_objective
-from ..training.engine import HISTORY_COLUMNS, Trainer, TrainingConfig
-from .tabular import DEFAULT_LR, SAMPLE_CHUNK, TabularGAN, _TableSource, auto_batch_size, auto_epochs
+from ..training.engine import HISTORY_COLUMNS, Trainer
+from .tabular import SAMPLE_CHUNK, TabularGAN, _TableSource
 
 #: confidence -> generator/discriminator condition input: (c - 0.5) * 4 spans [-2, 2] like z's bulk
 _COND_SCALE = 4.0
@@ -223,10 +223,9 @@ class ConfidenceGAN(TabularGAN):
         self.verbose = verbose
         self.random_state = random_state
 
-    # TabularGAN attributes this class does not expose as parameters
+    # TabularGAN's checkpointing is not exposed here (the surrogate is not checkpointed)
     checkpoint_dir = None
     checkpoint_every = 0
-    balance_classes = False
 
     # -- fit --------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: Any = None, *, target: str | None = None, callbacks: Sequence = ()) -> "ConfidenceGAN":
@@ -263,28 +262,10 @@ class ConfidenceGAN(TabularGAN):
         bins = torch.unique(bins, return_inverse=True)[1]  # occupied bins only
 
         objective = get_objective(self.objective)
-        n = len(df)
-        batch = self.batch_size or auto_batch_size(n)
-        batch = max(self.pac, batch - batch % self.pac)
         # twice TabularGAN's step budget: the confidence term slows convergence to realism
         # (german_credit: column-shape 0.860 -> 0.879 at the same confidence error; bench/RESULTS.md)
-        epochs = self.epochs or auto_epochs(n, batch, target_steps=4000)
-        lr = self.lr or DEFAULT_LR[self.objective]
-        self.training_config_ = TrainingConfig(
-            epochs=int(epochs), batch_size=int(batch), noise_dim=int(self.noise_dim),
-            n_critic=int(self.n_critic or objective.default_n_critic), lr_g=lr, lr_d=lr,
-            label_smoothing=self.label_smoothing if objective.uses_targets else 1.0,
-            label_flip=self.label_flip if objective.uses_targets else 0.0,
-            instance_noise=self.instance_noise, lr_schedule=self.lr_schedule, on_divergence=self.on_divergence,
-            verbose=self.verbose,
-        )
-        self.training_config_.validate()
-        self._build_networks(self.transformer_.output_spans, 1)
-        g = torch_generator(torch_seed, self.device)
-        init_weights(self.generator_, g)
-        init_weights(self.discriminator_, g)
-        set_rng(self.generator_, g)
-        set_rng(self.discriminator_, g)
+        self.training_config_ = self._training_config(len(df), objective, target_steps=4000)
+        g = self._init_networks(self.transformer_.output_spans, 1, torch_seed)
         source = _TableSource(data, cond, bins, self.balance_confidence)
 
         aux, cbs = None, list(callbacks)
@@ -391,15 +372,9 @@ class ConfidenceGAN(TabularGAN):
             c = X["desired_confidence"].to_numpy(float) if "desired_confidence" in X else self.confidence_of(X)
         else:
             c = parse_confidence(confidence, len(X), np.random.default_rng(0))
-        D = self.discriminator_.eval()
         x = torch.as_tensor(self.transformer_.transform(X[self.schema_.names]), dtype=torch.float32, device=self.device)
         cond = _cond(torch.tensor(np.asarray(c, dtype=np.float32), device=self.device))
-        if D.pac > 1:
-            x, cond = x.repeat_interleave(D.pac, 0), cond.repeat_interleave(D.pac, 0)
-        out = D(x, cond)[:, 0] if len(x) else torch.zeros(0)
-        if get_objective(self.objective).probabilistic:
-            out = torch.sigmoid(out)
-        return out.cpu().numpy().astype(np.float64)
+        return self._d_forward(x, cond)
 
     # -- persistence (the classifier is not stored: no pickle) ---------------------------
     def _json_params(self) -> dict[str, Any]:
@@ -419,23 +394,14 @@ class ConfidenceGAN(TabularGAN):
         return tensors, meta
 
     def _from_state(self, tensors, meta):
-        self.schema_ = TableSchema.from_dict(meta["schema"])
-        self.transformer_ = TabularTransformer.from_dict(meta["transformer"])
         self.target_, self.classes_ = None, None
-        self.training_config_ = TrainingConfig(**meta["training_config"])
-        self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
-        self.n_features_in_ = len(self.schema_.columns)
-        self.feature_names_in_ = np.asarray(self.schema_.names, dtype=object)
         self.positive_class_ = meta["positive_class"]
         self.real_confidence_quantiles_ = list(meta["real_confidence_quantiles"])
         self.black_box_ = None
-        self._build_networks(self.transformer_.output_spans, 1)
+        self._restore(tensors, meta, 1)
         self.surrogate_ = Surrogate(self.transformer_.output_dim, int(self.surrogate_hidden))
-        for prefix, module in (("generator.", self.generator_), ("discriminator.", self.discriminator_), ("surrogate.", self.surrogate_)):
-            module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
-            module.eval()
-        self._sample_rng = torch_generator(0, self.device)
-        self._sample_rng.set_state(tensors["sample_rng_state"])
+        self.surrogate_.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("surrogate.")})
+        self.surrogate_.eval()
 
 
 class _SurrogateRefresher:

@@ -269,12 +269,25 @@ class TabularGAN(BaseSynthesizer):
             self.class_weights_ = (counts / counts.sum()).tolist()
 
         objective = get_objective(self.objective)
-        n = len(df)
-        batch = self.batch_size or auto_batch_size(n)
+        self.training_config_ = self._training_config(len(df), objective)
+        g = self._init_networks(self.transformer_.output_spans, 0 if cond is None else cond.shape[1], torch_seed)
+
+        trainer = Trainer(self.generator_, self.discriminator_, objective, self.training_config_, callbacks, self.device)
+        trainer.fit(_TableSource(data, cond, classes, self.balance_classes), g, resume=resume)
+        self.history_ = pd.DataFrame(trainer.history, columns=HISTORY_COLUMNS)
+        set_rng(self.generator_, None)
+        set_rng(self.discriminator_, None)
+        # samples continue from the training stream: same seed + data -> same samples
+        self._sample_rng = torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device)
+        return self
+
+    def _training_config(self, n_rows: int, objective, target_steps: int = 2000) -> TrainingConfig:
+        """The engine's configuration from this estimator's parameters and the table size."""
+        batch = self.batch_size or auto_batch_size(n_rows)
         batch = max(self.pac, batch - batch % self.pac)  # PacGAN needs whole packs
-        epochs = self.epochs or auto_epochs(n, batch)
+        epochs = self.epochs or auto_epochs(n_rows, batch, target_steps)
         lr = self.lr or DEFAULT_LR[self.objective]
-        self.training_config_ = TrainingConfig(
+        config = TrainingConfig(
             epochs=int(epochs),
             batch_size=int(batch),
             noise_dim=int(self.noise_dim),
@@ -290,22 +303,18 @@ class TabularGAN(BaseSynthesizer):
             checkpoint_every=self.checkpoint_every,
             verbose=self.verbose,
         )
-        self.training_config_.validate()
-        self._build_networks(self.transformer_.output_spans, 0 if cond is None else cond.shape[1])
+        config.validate()
+        return config
+
+    def _init_networks(self, spans: Sequence[OutputSpan], cond_dim: int, torch_seed: int) -> torch.Generator:
+        """Build G and D with seeded weights; returns the torch generator training continues from."""
+        self._build_networks(spans, cond_dim)
         g = torch_generator(torch_seed, self.device)
         init_weights(self.generator_, g)
         init_weights(self.discriminator_, g)
         set_rng(self.generator_, g)
         set_rng(self.discriminator_, g)
-
-        trainer = Trainer(self.generator_, self.discriminator_, objective, self.training_config_, callbacks, self.device)
-        trainer.fit(_TableSource(data, cond, classes, self.balance_classes), g, resume=resume)
-        self.history_ = pd.DataFrame(trainer.history, columns=HISTORY_COLUMNS)
-        set_rng(self.generator_, None)
-        set_rng(self.discriminator_, None)
-        # samples continue from the training stream: same seed + data -> same samples
-        self._sample_rng = torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device)
-        return self
+        return g
 
     def _build_networks(self, spans: Sequence[OutputSpan], cond_dim: int) -> None:
         data_dim = sum(s.dim for s in spans)
@@ -379,13 +388,10 @@ class TabularGAN(BaseSynthesizer):
 
     # -- discriminator diagnostics --------------------------------------------------------
     @torch.no_grad()
-    def _d_scores(self, encoded: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
-        """D's verdict per encoded row (n,): P(real) for bce, the critic value for wgan(-gp)."""
+    def _d_forward(self, x: torch.Tensor, cond: torch.Tensor | None) -> np.ndarray:
+        """D's verdict per encoded row x (n, D) at condition cond (n, C) or None:
+        P(real) for bce, the critic value for wgan(-gp)."""
         D = self.discriminator_.eval()
-        x = torch.as_tensor(encoded, dtype=torch.float32, device=self.device)  # (n, D)
-        cond = None
-        if codes is not None:
-            cond = torch.eye(len(self.classes_), device=self.device)[torch.as_tensor(np.asarray(codes, dtype=np.int64), device=self.device)]
         if D.pac > 1:  # PacGAN judges packs: score each row as a pack of its own copies
             x = x.repeat_interleave(D.pac, 0)
             cond = None if cond is None else cond.repeat_interleave(D.pac, 0)
@@ -393,6 +399,14 @@ class TabularGAN(BaseSynthesizer):
         if get_objective(self.objective).probabilistic:
             out = torch.sigmoid(out)
         return out.cpu().numpy().astype(np.float64)
+
+    def _d_scores(self, encoded: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+        """D's verdict per encoded row (n,), conditioned on class codes (n,) or None."""
+        x = torch.as_tensor(encoded, dtype=torch.float32, device=self.device)  # (n, D)
+        cond = None
+        if codes is not None:
+            cond = torch.eye(len(self.classes_), device=self.device)[torch.as_tensor(np.asarray(codes, dtype=np.int64), device=self.device)]
+        return self._d_forward(x, cond)
 
     def realism_scores(self, X: pd.DataFrame) -> np.ndarray:
         """The trained discriminator's score of each row of ``X`` (real or synthetic).
@@ -443,16 +457,19 @@ class TabularGAN(BaseSynthesizer):
         return tensors, meta
 
     def _from_state(self, tensors, meta):
-        self.schema_ = TableSchema.from_dict(meta["schema"])
-        self.transformer_ = TabularTransformer.from_dict(meta["transformer"])
         self.target_, self.classes_ = meta["target"], meta["classes"]
         if meta.get("class_weights") is not None:
             self.class_weights_ = meta["class_weights"]
+        self._restore(tensors, meta, len(self.classes_) if self.classes_ else 0)
+
+    def _restore(self, tensors, meta, cond_dim: int) -> None:
+        """Schema, transformer, history and networks from a model file (shared by subclasses)."""
+        self.schema_ = TableSchema.from_dict(meta["schema"])
+        self.transformer_ = TabularTransformer.from_dict(meta["transformer"])
         self.training_config_ = TrainingConfig(**meta["training_config"])
         self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
         self.n_features_in_ = len(self.schema_.columns)
         self.feature_names_in_ = np.asarray(self.schema_.names, dtype=object)
-        cond_dim = len(self.classes_) if self.classes_ else 0
         self._build_networks(self.transformer_.output_spans, cond_dim)
         self.generator_.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("generator.")})
         self.discriminator_.load_state_dict({k[14:]: v for k, v in tensors.items() if k.startswith("discriminator.")})
