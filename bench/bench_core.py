@@ -13,6 +13,7 @@ Usage (see bench/RESULTS.md for recorded runs):
 
     python bench/bench_core.py                                   # all datasets, ours + CTGAN
     python bench/bench_core.py --datasets german_credit --objectives bce,wgan,wgan-gp --no-ctgan
+    python bench/bench_core.py --datasets german_credit,titanic,adult --objectives bce,bce/mode --no-ctgan
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def load(name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
 
 
 def run_ours(train, target, seed, objective, **params):
+    objective, _, sampling = objective.partition("/")  # "bce/mode" = bce with categorical_sampling="mode"
+    if sampling:
+        params = {**params, "categorical_sampling": sampling}
     objective, _, n_critic = objective.partition(":")  # "wgan-gp:1" = wgan-gp with n_critic=1
     if n_critic:
         params = {**params, "n_critic": int(n_critic)}
@@ -86,7 +90,7 @@ def run_ctgan(train, target, seed, epochs):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", default="breast_cancer,german_credit,adult")
-    ap.add_argument("--objectives", default="bce", help="TabularGAN objectives, comma-separated; NAME:K sets n_critic=K")
+    ap.add_argument("--objectives", default="bce", help="TabularGAN objectives, comma-separated; NAME:K sets n_critic=K, NAME/mode sets categorical_sampling='mode'")
     ap.add_argument("--seeds", default="0", help="comma-separated split/model seeds")
     ap.add_argument("--no-ctgan", action="store_true")
     ap.add_argument("--ctgan-epochs", type=int, default=0, help="0 = CTGAN's default (300)")

@@ -68,16 +68,20 @@ class SpanActivation(nn.Module):
     """Applies each output span's activation: tanh, linear, or (Gumbel-)softmax.
 
     In training mode with ``gumbel_tau`` set, categorical spans use a Gumbel-softmax
-    relaxation (the discriminator then sees nearly one-hot vectors, as real rows are);
-    in eval mode they use a plain softmax, and decoding takes the argmax.
+    relaxation (the discriminator then sees nearly one-hot vectors, as real rows are).
+    In eval mode with ``sample_categories`` they emit the one-hot of a draw from
+    softmax(logits), the distribution the relaxation trained on: G relies on that noise for
+    category diversity, so taking the mode instead under-represents minority categories.
+    Without it, eval mode gives the plain softmax and decoding takes the argmax (the mode).
     All softmax spans are computed in one call: they are gathered into a padded
     (B, n_spans, max_width) tensor with -inf padding, so the cost does not grow with
     the number of categorical columns.
     """
 
-    def __init__(self, spans: Sequence[OutputSpan], gumbel_tau: float | None = 0.2):
+    def __init__(self, spans: Sequence[OutputSpan], gumbel_tau: float | None = 0.2, sample_categories: bool = True):
         super().__init__()
         self.gumbel_tau = gumbel_tau
+        self.sample_categories = sample_categories
         self.rng: torch.Generator | None = None
         tanh, linear, soft = [], [], []
         start = 0
@@ -99,6 +103,7 @@ class SpanActivation(nn.Module):
         self.register_buffer("linear_idx", torch.tensor(flat(linear), dtype=torch.long), persistent=False)
         self.register_buffer("pad_index", pad_index, persistent=False)
         self.register_buffer("pad_mask", pad_mask, persistent=False)
+        self.register_buffer("last_index", (~pad_mask).sum(1) - 1, persistent=False)  # (S,) guards float round-off
         self.register_buffer("inverse", inverse, persistent=False)
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:  # (B, D) -> (B, D)
@@ -109,6 +114,11 @@ class SpanActivation(nn.Module):
                 u = torch.rand(x.shape, generator=self.rng, device=x.device).clamp(1e-10, 1.0 - 1e-7)
                 x = (x - torch.log(-torch.log(u))) / self.gumbel_tau  # + Gumbel(0, 1) noise
             x = torch.softmax(x.masked_fill(self.pad_mask, float("-inf")), dim=2)
+            if not self.training and self.gumbel_tau and self.sample_categories:
+                # one categorical draw per span by inverse CDF (one uniform per span, not per entry)
+                u = torch.rand(x.shape[:2] + (1,), generator=self.rng, device=x.device)  # (B, S, 1)
+                k = torch.minimum((x.cumsum(dim=2) < u).sum(dim=2), self.last_index)  # (B, S)
+                x = F.one_hot(k, x.shape[2]).to(raw.dtype)
             parts.append(x[:, ~self.pad_mask])  # (B, total softmax width), span order kept
         return torch.cat(parts, dim=1)[:, self.inverse]
 
@@ -123,6 +133,7 @@ class DenseGenerator(nn.Module):
         hidden_dims: Sequence[int],
         cond_dim: int = 0,
         gumbel_tau: float | None = 0.2,
+        sample_categories: bool = True,
     ):
         super().__init__()
         layers: list[nn.Module] = []
@@ -132,7 +143,7 @@ class DenseGenerator(nn.Module):
             width = h
         layers.append(nn.Linear(width, sum(s.dim for s in spans)))
         self.body = nn.Sequential(*layers)
-        self.head = SpanActivation(spans, gumbel_tau)
+        self.head = SpanActivation(spans, gumbel_tau, sample_categories)
         self.noise_dim, self.cond_dim = noise_dim, cond_dim
 
     def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:

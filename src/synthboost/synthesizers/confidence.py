@@ -188,6 +188,7 @@ class ConfidenceGAN(TabularGAN):
         dropout: float = 0.25,
         lr_schedule: str | None = None,
         gumbel_tau: float = 0.2,
+        categorical_sampling: str = "sample",
         on_divergence: str = "restore",
         device: str = "cpu",
         verbose: bool = True,
@@ -218,6 +219,7 @@ class ConfidenceGAN(TabularGAN):
         self.dropout = dropout
         self.lr_schedule = lr_schedule
         self.gumbel_tau = gumbel_tau
+        self.categorical_sampling = categorical_sampling
         self.on_divergence = on_divergence
         self.device = device
         self.verbose = verbose
@@ -299,10 +301,14 @@ class ConfidenceGAN(TabularGAN):
         """Encoded rows (n, D) for per-row confidences c (n,)."""
         G = self.generator_.eval()
         out = []
-        for start in range(0, len(c), SAMPLE_CHUNK):
-            cc = torch.as_tensor(c[start : start + SAMPLE_CHUNK], dtype=torch.float32, device=self.device)
-            z = torch.randn(len(cc), self.noise_dim, generator=rng, device=self.device)  # (m, Z)
-            out.append(G(z, _cond(cc)).cpu())
+        set_rng(G, rng)  # categorical draws come from the same explicit generator as z
+        try:
+            for start in range(0, len(c), SAMPLE_CHUNK):
+                cc = torch.as_tensor(c[start : start + SAMPLE_CHUNK], dtype=torch.float32, device=self.device)
+                z = torch.randn(len(cc), self.noise_dim, generator=rng, device=self.device)  # (m, Z)
+                out.append(G(z, _cond(cc)).cpu())
+        finally:
+            set_rng(G, None)
         return torch.cat(out).numpy() if out else np.zeros((0, self.transformer_.output_dim), np.float32)
 
     def sample(
