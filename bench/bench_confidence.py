@@ -3,7 +3,8 @@
 For each dataset and seed: a stratified 70/30 split; a 100-tree random forest (the black
 box) on the training part; an unconditioned TabularGAN and two ConfidenceGANs
 (``confidence_loss=0``: plain; default: closed loop) on the same rows; 1000 rows with
-targets uniform in [0.05, 0.95], with one candidate per target and best of 4.
+targets uniform in [0.05, 0.95], without and with the condition calibration (one candidate
+per target), and calibrated best of 4.
 Prints a Markdown table for bench/RESULTS.md.
 
     .venv-bench/bin/python bench/bench_confidence.py --datasets german_credit,pima_diabetes --seeds 3
@@ -63,26 +64,31 @@ def main() -> None:
                 params = {} if lam is None else {"confidence_loss": lam}
                 gan = ConfidenceGAN(rf, verbose=False, random_state=seed, **params).fit(Xtr)
                 fit_s = time.perf_counter() - t0
-                for k in (1, 4):
+                calibration = gan.calibration_
+                # the same fitted networks with and without the condition calibration (calibrate=False
+                # trains identically and only leaves calibration_ unset)
+                for calibrated, k in ((False, 1), (True, 1), (True, 4)):
+                    gan.calibration_ = calibration if calibrated else None
                     s = gan.sample(a.n, confidence=(0.05, 0.95), candidates=k, return_confidence=True, random_state=seed)
                     d, ach = s["desired_confidence"].to_numpy(), s["achieved_confidence"].to_numpy()
                     cover, worst = spread(d, ach)
-                    rows.append(dict(dataset=name, seed=seed, design=design, candidates=k, mae=float(np.abs(d - ach).mean()),
+                    rows.append(dict(dataset=name, seed=seed, design=design, calibrated=calibrated, candidates=k, mae=float(np.abs(d - ach).mean()),
                                      worst_bin_mae=worst, bins_on_target=cover, achieved_std=float(ach.std()),
                                      corr=float(np.corrcoef(d, ach)[0, 1]), shape=column_shape_similarity(Xte, s[X.columns]),
                                      shape_gap=column_shape_similarity(Xte, s[X.columns]) - base_shape, fit_s=fit_s))
-            print(pd.DataFrame(rows[-5:]).round(3).to_string(index=False), flush=True)
+            print(pd.DataFrame(rows[-7:]).round(3).to_string(index=False), flush=True)
     res = pd.DataFrame(rows)
-    agg = res.groupby(["dataset", "design", "candidates"], sort=False).agg(["mean", "std"])
+    res["calibrated"] = res["calibrated"].map({True: "yes", False: "no"}).fillna("")
+    agg = res.groupby(["dataset", "design", "calibrated", "candidates"], sort=False).agg(["mean", "std"])
     cols = ["mae", "worst_bin_mae", "bins_on_target", "achieved_std", "corr", "shape", "shape_gap", "fit_s"]
-    print(f"\n| dataset | design | candidates | " + " | ".join(cols) + " |")
-    print("|---|---|---:|" + "---:|" * len(cols))
-    for (ds, design, k), r in agg.iterrows():
+    print(f"\n| dataset | design | calibrated | candidates | " + " | ".join(cols) + " |")
+    print("|---|---|---|---:|" + "---:|" * len(cols))
+    for (ds, design, cal, k), r in agg.iterrows():
         cells = []
         for c in cols:
             m, sd = r.get((c, "mean"), np.nan), r.get((c, "std"), np.nan)
             cells.append("" if pd.isna(m) else f"{m:.3f} ± {0 if pd.isna(sd) else sd:.3f}" if c != "fit_s" else f"{m:.0f}")
-        print(f"| {ds} | {design} | {k} | " + " | ".join(cells) + " |")
+        print(f"| {ds} | {design} | {cal} | {k} | " + " | ".join(cells) + " |")
     print(f"\n{a.seeds} seeds; mean ± sd over seeds. shape = column-shape similarity to the held-out real rows; "
           "shape_gap = shape minus the unconditioned TabularGAN's of the same seed.")
 

@@ -48,6 +48,24 @@ def test_best_of_k_candidates_lands_closer_to_the_target(cancer):
     assert err(best) < err(one)
 
 
+def test_calibration_maps_targets_to_conditions_that_reach_them(cancer):
+    X, y, clf = cancer
+    gan = ConfidenceGAN(clf, **FAST).fit(X)
+    cal = gan.calibration_
+    grid, mean = np.asarray(cal["condition"]), np.asarray(cal["achieved"])
+    assert (np.diff(mean) >= 0).all() and grid[0] < 0 < 1 < grid[-1]  # monotone, mildly beyond [0, 1]
+    reachable = np.linspace(mean[0], mean[-1], 9)[1:-1]
+    cond = gan._condition_for(reachable)
+    np.testing.assert_allclose(np.interp(cond, grid, mean), reachable, atol=1e-6)  # f(f^-1(t)) = t
+    # without calibration the target is the condition
+    raw = ConfidenceGAN(clf, calibrate=False, **FAST).fit(X)
+    assert raw.calibration_ is None and np.allclose(raw._condition_for(reachable), reachable)
+    # training is the same either way: only the condition fed to G differs
+    pd.testing.assert_frame_equal(raw.history_.drop(columns="seconds"), gan.history_.drop(columns="seconds"))
+    with pytest.raises(ParameterError, match="calibration_rows"):
+        ConfidenceGAN(clf, calibration_rows=10, **FAST).fit(X)
+
+
 def test_same_seed_same_rows_and_save_load_round_trip(cancer, tmp_path):
     X, y, clf = cancer
     a = ConfidenceGAN(clf, **FAST).fit(X)

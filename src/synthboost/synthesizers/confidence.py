@@ -7,6 +7,8 @@ design alone lets G ignore c wherever D cannot tell; the closed loop adds a
 differentiable surrogate s(x) distilled from the black box's outputs on real and
 generated rows (refreshed during training) and the generator term
 ``confidence_loss * mean((s(G(z, c)) - c)^2)``. ``confidence_loss=0`` is the plain design.
+After training, a monotone calibration of condition -> mean black-box confidence (one
+batch of black-box calls) is inverted at sampling time, so G's remaining bias is removed.
 
 The black box is only ever called through ``predict_proba`` on decoded rows: no
 gradients through it. Training runs on the shared engine (:class:`~synthboost.training.Trainer`,
@@ -35,6 +37,10 @@ from .tabular import SAMPLE_CHUNK, TabularGAN, _TableSource
 #: confidence -> generator/discriminator condition input: (c - 0.5) * 4 spans [-2, 2] like z's bulk
 _COND_SCALE = 4.0
 N_BINS = 10
+#: conditions tried by the calibration. G was trained on [0, 1]; going a quarter beyond lets
+#: targets the black box rarely gives new rows be reached by mild extrapolation (german_credit:
+#: the lowest mean confidence went 0.29 -> 0.19, MAE 0.105 -> 0.091, column shape 0.902 -> 0.889)
+CALIBRATION_RANGE = (-0.25, 1.25)
 
 
 def _cond(c: torch.Tensor) -> torch.Tensor:
@@ -155,6 +161,14 @@ class ConfidenceGAN(TabularGAN):
     balance_confidence : bool
         Draw training rows so that each tenth of [0, 1] with real rows is equally likely, so
         rare middle confidences are learned too (the class balancing of TabularGAN, for c).
+    calibrate : bool
+        After training, measure once what the black box gives rows generated at each
+        condition (``calibration_rows`` of them), fit a monotone map condition -> mean achieved
+        confidence (isotonic regression) and invert it when sampling, so a target is fed to
+        G as the condition whose rows the black box scores at that target on average. Removes
+        G's systematic bias (e.g. pulled towards the middle); sampling then needs no black-box calls.
+    calibration_rows : int
+        Generated rows scored by the black box for the calibration.
 
     ``sample(n, confidence=0.8)``, ``confidence=(0.05, 0.95)`` (uniform) or an array of
     per-row targets; ``return_confidence=True`` adds ``desired_confidence`` and
@@ -169,6 +183,8 @@ class ConfidenceGAN(TabularGAN):
         surrogate_every: int = 5,
         surrogate_hidden: int = 64,
         balance_confidence: bool = True,
+        calibrate: bool = True,
+        calibration_rows: int = 4000,
         objective: str = "bce",
         epochs: int | None = None,
         batch_size: int | None = None,
@@ -200,6 +216,8 @@ class ConfidenceGAN(TabularGAN):
         self.surrogate_every = surrogate_every
         self.surrogate_hidden = surrogate_hidden
         self.balance_confidence = balance_confidence
+        self.calibrate = calibrate
+        self.calibration_rows = calibration_rows
         self.objective = objective
         self.epochs = epochs
         self.batch_size = batch_size
@@ -241,6 +259,8 @@ class ConfidenceGAN(TabularGAN):
             raise ParameterError(f"confidence_loss={self.confidence_loss!r} must be >= 0 (0 = plain conditioned design)")
         if not isinstance(self.surrogate_every, (int, np.integer)) or self.surrogate_every < 1:
             raise ParameterError(f"surrogate_every={self.surrogate_every!r} must be a positive integer")
+        if not isinstance(self.calibration_rows, (int, np.integer)) or self.calibration_rows < 100:
+            raise ParameterError(f"calibration_rows={self.calibration_rows!r} must be an integer >= 100")
         df = validate_frame(X)
         if target is not None:
             if target not in df.columns:
@@ -293,7 +313,35 @@ class ConfidenceGAN(TabularGAN):
         set_rng(self.generator_, None)
         set_rng(self.discriminator_, None)
         self._sample_rng = torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device)
+        self.calibration_ = self._calibrate(torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device))
         return self
+
+    def _calibrate(self, rng: torch.Generator) -> dict[str, list[float]] | None:
+        """Monotone map condition -> mean black-box confidence of G's rows at that condition,
+        on a grid of 201 conditions over ``CALIBRATION_RANGE``; ``sample`` inverts it. None when switched off."""
+        if not self.calibrate:
+            return None
+        from sklearn.isotonic import IsotonicRegression
+
+        n = int(self.calibration_rows)
+        lo, hi = CALIBRATION_RANGE
+        cond = lo + (hi - lo) * (np.arange(n) + 0.5) / n  # evenly over the range
+        rows = self.transformer_.inverse_transform(self._generate(cond, rng))[self.schema_.names]
+        achieved = self.black_box_.confidence(rows)
+        grid = np.linspace(lo, hi, 201)
+        mean = IsotonicRegression(increasing=True, out_of_bounds="clip").fit(cond, achieved).predict(grid)
+        return {"condition": grid.tolist(), "achieved": mean.tolist()}
+
+    def _condition_for(self, target: np.ndarray) -> np.ndarray:
+        """The condition whose rows the black box scores at ``target`` on average (n,)."""
+        cal = getattr(self, "calibration_", None)
+        if cal is None:
+            return target
+        grid, mean = np.asarray(cal["condition"]), np.asarray(cal["achieved"])
+        # isotonic fits have flat steps; a vanishing ramp makes the map strictly increasing so it inverts
+        mean = mean + np.arange(len(mean)) * 1e-9
+        # targets beyond what any condition reaches get the extreme condition (clipped by np.interp)
+        return np.interp(target, mean, grid)
 
     # -- sample -----------------------------------------------------------------------
     @torch.no_grad()
@@ -341,7 +389,7 @@ class ConfidenceGAN(TabularGAN):
         else:
             c = parse_confidence(confidence, int(n), np_rng)
         k = int(candidates)
-        df = self.transformer_.inverse_transform(self._generate(np.repeat(c, k), rng))[self.schema_.names]
+        df = self.transformer_.inverse_transform(self._generate(np.repeat(self._condition_for(c), k), rng))[self.schema_.names]
         achieved = None
         if k > 1 or return_confidence:
             achieved = self._black_box().confidence(df)
@@ -369,13 +417,15 @@ class ConfidenceGAN(TabularGAN):
     # -- discriminator diagnostics --------------------------------------------------------
     @torch.no_grad()
     def realism_scores(self, X: pd.DataFrame, confidence: Any = None) -> np.ndarray:
-        """D's score of each row of ``X`` at confidence ``confidence`` (default: the row's
-        ``desired_confidence`` column if present, else the black box's score of the row)."""
+        """D's score of each row of ``X`` at confidence ``confidence`` (default: the condition
+        G used for the row's ``desired_confidence`` column if present, else the black box's
+        score of the row)."""
         self._check_fitted()
         if not isinstance(X, pd.DataFrame):
             raise SchemaError(f"rows to score must be a pandas DataFrame, got {type(X).__name__}")
         if confidence is None:
-            c = X["desired_confidence"].to_numpy(float) if "desired_confidence" in X else self.confidence_of(X)
+            # generated rows are judged at the condition G made them with (the calibrated target)
+            c = self._condition_for(X["desired_confidence"].to_numpy(float)) if "desired_confidence" in X else self.confidence_of(X)
         else:
             c = parse_confidence(confidence, len(X), np.random.default_rng(0))
         x = torch.as_tensor(self.transformer_.transform(X[self.schema_.names]), dtype=torch.float32, device=self.device)
@@ -395,6 +445,7 @@ class ConfidenceGAN(TabularGAN):
         meta.update(
             positive_class=to_native(self.positive_class_),
             real_confidence_quantiles=self.real_confidence_quantiles_,
+            calibration=self.calibration_,
             classifier=type(self.classifier).__name__ if self.classifier is not None else None,
         )
         return tensors, meta
@@ -403,6 +454,7 @@ class ConfidenceGAN(TabularGAN):
         self.target_, self.classes_ = None, None
         self.positive_class_ = meta["positive_class"]
         self.real_confidence_quantiles_ = list(meta["real_confidence_quantiles"])
+        self.calibration_ = meta.get("calibration")
         self.black_box_ = None
         self._restore(tensors, meta, 1)
         self.surrogate_ = Surrogate(self.transformer_.output_dim, int(self.surrogate_hidden))
