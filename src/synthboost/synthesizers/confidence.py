@@ -32,7 +32,7 @@ from ..errors import ParameterError, SchemaError
 from ..nn.blocks import init_weights, set_rng
 from ..nn.objectives import get_objective
 from ..training.engine import HISTORY_COLUMNS, Trainer
-from .tabular import SAMPLE_CHUNK, TabularGAN, _TableSource
+from .tabular import TabularGAN, _TableSource
 
 #: confidence -> generator/discriminator condition input: (c - 0.5) * 4 spans [-2, 2] like z's bulk
 _COND_SCALE = 4.0
@@ -344,20 +344,10 @@ class ConfidenceGAN(TabularGAN):
         return np.interp(target, mean, grid)
 
     # -- sample -----------------------------------------------------------------------
-    @torch.no_grad()
     def _generate(self, c: np.ndarray, rng: torch.Generator) -> np.ndarray:
-        """Encoded rows (n, D) for per-row confidences c (n,)."""
-        G = self.generator_.eval()
-        out = []
-        set_rng(G, rng)  # categorical draws come from the same explicit generator as z
-        try:
-            for start in range(0, len(c), SAMPLE_CHUNK):
-                cc = torch.as_tensor(c[start : start + SAMPLE_CHUNK], dtype=torch.float32, device=self.device)
-                z = torch.randn(len(cc), self.noise_dim, generator=rng, device=self.device)  # (m, Z)
-                out.append(G(z, _cond(cc)).cpu())
-        finally:
-            set_rng(G, None)
-        return torch.cat(out).numpy() if out else np.zeros((0, self.transformer_.output_dim), np.float32)
+        """Encoded rows (n, D) for per-row conditions c (n,)."""
+        cond = _cond(torch.as_tensor(np.asarray(c), dtype=torch.float32, device=self.device))  # (n, 1)
+        return self._run_generator(len(c), lambda a, b: cond[a:b], rng)
 
     def sample(
         self,

@@ -370,20 +370,25 @@ class TabularGAN(BaseSynthesizer):
             raise ParameterError(f"n={n!r} must be a non-negative integer")
         rng = self._sample_rng if random_state is None else torch_generator(random_state, self.device)
         codes = self._condition_codes(int(n), conditions, rng)
-        G = self.generator_.eval()
         eye = None if codes is None else torch.eye(len(self.classes_), device=self.device)
+        cond_at = None if codes is None else lambda a, b: eye[torch.as_tensor(codes[a:b], device=self.device)]
+        return self._run_generator(int(n), cond_at, rng), codes
+
+    @torch.no_grad()
+    def _run_generator(self, n: int, cond_at: Callable[[int, int], torch.Tensor] | None, rng: torch.Generator) -> np.ndarray:
+        """Encoded rows (n, D) from G in eval mode, in chunks; ``cond_at(start, stop)`` gives the
+        condition rows (m, C) of a chunk (None: unconditioned). z and categorical draws both come from ``rng``."""
+        G = self.generator_.eval()
         out = []
-        set_rng(G, rng)  # categorical draws come from the same explicit generator as z
+        set_rng(G, rng)
         try:
-            for start in range(0, int(n), SAMPLE_CHUNK):
-                m = min(SAMPLE_CHUNK, int(n) - start)
+            for start in range(0, n, SAMPLE_CHUNK):
+                m = min(SAMPLE_CHUNK, n - start)
                 z = torch.randn(m, self.noise_dim, generator=rng, device=self.device)  # (m, Z)
-                cond = None if codes is None else eye[torch.as_tensor(codes[start : start + m], device=self.device)]
-                out.append(G(z, cond).cpu())
+                out.append(G(z, None if cond_at is None else cond_at(start, start + m)).cpu())
         finally:
             set_rng(G, None)
-        X = torch.cat(out).numpy() if out else np.zeros((0, self.transformer_.output_dim), np.float32)
-        return X, codes
+        return torch.cat(out).numpy() if out else np.zeros((0, self.transformer_.output_dim), np.float32)
 
     def sample(
         self, n: int, conditions: Mapping[str, Any] | None = None, *, random_state: int | None = None
