@@ -62,6 +62,17 @@ def test_calibration_maps_targets_to_conditions_that_reach_them(cancer):
     assert raw.calibration_ is None and np.allclose(raw._condition_for(reachable), reachable)
     # training is the same either way: only the condition fed to G differs
     pd.testing.assert_frame_equal(raw.history_.drop(columns="seconds"), gan.history_.drop(columns="seconds"))
+    # sample(n) without a confidence aims at what the black box gives G's rows made at the
+    # training rows' own confidences (quantiles kept at fit), not at the in-sample scores
+    nat = np.asarray(gan.natural_confidence_quantiles_)
+    assert nat.shape == (101,) and (np.diff(nat) >= 0).all() and 0 <= nat[0] and nat[-1] <= 1
+    d = gan.sample(400, return_confidence=True, random_state=1)["desired_confidence"]
+    assert d.between(nat[0], nat[-1]).all() and abs(d.median() - nat[50]) < 0.1
+    gan.natural_confidence_quantiles_ = [0.3] * 101
+    assert np.allclose(gan.sample(5, return_confidence=True, random_state=1)["desired_confidence"], 0.3)
+    assert raw.natural_confidence_quantiles_ is None  # uncalibrated: the training rows' confidences
+    d = raw.sample(400, return_confidence=True, random_state=1)["desired_confidence"]
+    assert d.between(raw.real_confidence_quantiles_[0], raw.real_confidence_quantiles_[-1]).all()
     with pytest.raises(ParameterError, match="calibration_rows"):
         ConfidenceGAN(clf, calibration_rows=10, **FAST).fit(X)
 
@@ -75,6 +86,7 @@ def test_same_seed_same_rows_and_save_load_round_trip(cancer, tmp_path):
     loaded = ConfidenceGAN.load(tmp_path / "m")
     assert loaded.classifier is None and loaded.positive_class_ == a.positive_class_
     pd.testing.assert_frame_equal(loaded.sample(30, confidence=0.5, random_state=3), a.sample(30, confidence=0.5, random_state=3))
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=3), a.sample(30, random_state=3))  # natural targets kept
     with pytest.raises(ParameterError, match="no classifier"):
         loaded.sample(5, confidence=0.5, return_confidence=True)
     loaded.set_params(classifier=clf)
