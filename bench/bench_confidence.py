@@ -4,7 +4,8 @@ For each dataset and seed: a stratified 70/30 split; a 100-tree random forest (t
 box) on the training part; an unconditioned TabularGAN and two ConfidenceGANs
 (``confidence_loss=0``: plain; default: closed loop) on the same rows; 1000 rows with
 targets uniform in [0.05, 0.95], without and with the condition calibration (one candidate
-per target), and calibrated best of 4; for the closed loop also 1000 rows at the targets of
+per target), and calibrated best of 4 by the black box; for the closed loop also with the
+surrogate screening (best of 4 by the surrogate, the default) and 1000 rows at the targets of
 ``sample(n)`` (natural) and at the black box's scores of the held-out rows: realism when the
 requested confidences are ones real rows get.
 Prints a Markdown table for bench/RESULTS.md.
@@ -70,33 +71,37 @@ def main() -> None:
                 # the same fitted networks with and without the condition calibration (calibrate=False
                 # trains identically and only leaves calibration_ unset)
                 held_out = np.random.default_rng(seed).choice(gan.confidence_of(Xte), a.n)  # (n,) scores of unseen real rows
-                runs = [(False, 1, "uniform"), (True, 1, "uniform"), (True, 4, "uniform")]
-                if lam is None:  # realism when the requested confidences are ones real rows get
-                    runs += [(True, 1, "natural"), (True, 1, "held-out")]
-                for calibrated, k, targets in runs:
+                # (calibrated, black-box candidates, surrogate screen, targets)
+                runs = [(False, 1, 1, "uniform"), (True, 1, 1, "uniform"), (True, 4, 1, "uniform")]
+                if lam is None:  # + surrogate screening (the default); realism at confidences real rows get
+                    runs += [(True, 1, 4, "uniform"), (True, 4, 4, "uniform"), (True, 1, 4, "natural"), (True, 1, 4, "held-out")]
+                for calibrated, k, m, targets in runs:
                     gan.calibration_ = calibration if calibrated else None
                     want = {"uniform": (0.05, 0.95), "natural": None, "held-out": held_out}[targets]
-                    s = gan.sample(a.n, confidence=want, candidates=k, return_confidence=True, random_state=seed)
+                    s = gan.sample(a.n, confidence=want, candidates=k, screen=m, return_confidence=True, random_state=seed)
                     d, ach = s["desired_confidence"].to_numpy(), s["achieved_confidence"].to_numpy()
                     cover, worst = spread(d, ach)
-                    rows.append(dict(dataset=name, seed=seed, design=design, targets=targets, calibrated=calibrated, candidates=k, mae=float(np.abs(d - ach).mean()),
+                    rows.append(dict(dataset=name, seed=seed, design=design, targets=targets, calibrated=calibrated, candidates=k,
+                                     screen=m, mae=float(np.abs(d - ach).mean()),
                                      worst_bin_mae=worst, bins_on_target=cover, achieved_std=float(ach.std()),
                                      corr=float(np.corrcoef(d, ach)[0, 1]), shape=column_shape_similarity(Xte, s[X.columns]),
                                      shape_gap=column_shape_similarity(Xte, s[X.columns]) - base_shape, fit_s=fit_s))
-            print(pd.DataFrame(rows[-9:]).round(3).to_string(index=False), flush=True)
+            print(pd.DataFrame(rows[-11:]).round(3).to_string(index=False), flush=True)
     res = pd.DataFrame(rows)
     res["calibrated"] = res["calibrated"].map({True: "yes", False: "no"}).fillna("")
     res["targets"] = res["targets"].fillna("")
-    agg = res.groupby(["dataset", "design", "targets", "calibrated", "candidates"], sort=False).agg(["mean", "std"])
+    res["screen"] = res["screen"].fillna(1).astype(int)
+    agg = res.groupby(["dataset", "design", "targets", "calibrated", "candidates", "screen"], sort=False).agg(["mean", "std"])
     cols = ["mae", "worst_bin_mae", "bins_on_target", "achieved_std", "corr", "shape", "shape_gap", "fit_s"]
-    print(f"\n| dataset | design | targets | calibrated | candidates | " + " | ".join(cols) + " |")
-    print("|---|---|---|---|---:|" + "---:|" * len(cols))
-    for (ds, design, targets, cal, k), r in agg.iterrows():
+    print(f"\n| dataset | design | targets | calibrated | candidates | screen | " + " | ".join(cols) + " |")
+    print("|---|---|---|---|---:|---:|" + "---:|" * len(cols))
+    for (ds, design, targets, cal, k, screen), r in agg.iterrows():
         cells = []
         for c in cols:
             m, sd = r.get((c, "mean"), np.nan), r.get((c, "std"), np.nan)
             cells.append("" if pd.isna(m) else f"{m:.3f} ± {0 if pd.isna(sd) else sd:.3f}" if c != "fit_s" else f"{m:.0f}")
-        print(f"| {ds} | {design} | {targets} | {cal} | {k} | " + " | ".join(cells) + " |")
+        print(f"| {ds} | {design} | {targets} | {cal} | {k} | {'' if design.startswith('TabularGAN') else screen} | "
+              + " | ".join(cells) + " |")
     print(f"\n{a.seeds} seeds; mean ± sd over seeds. shape = column-shape similarity to the held-out real rows; "
           "shape_gap = shape minus the unconditioned TabularGAN's of the same seed. targets: uniform in [0.05, 0.95] "
           "(the goal's setting); natural = sample(n) without a confidence; held-out = the black box's scores of the held-out rows.")

@@ -358,6 +358,8 @@ def confidence(
     n: int = typer.Option(1000, "-n", "--n", help="Rows to generate."),
     target_confidence: str = typer.Option("0.05:0.95", "--confidence", help="A value like 0.8 or a range LOW:HIGH (uniform)."),
     candidates: int = typer.Option(1, help="Generate this many rows per target and keep the one the black box scores closest."),
+    screen: Optional[int] = typer.Option(None, help="Rows per target (per candidate) the surrogate picks from, no black-box "
+                                         "calls (default 4 for the closed loop, 1 for confidence_loss=0)."),
     test_size: float = typer.Option(0.3, help="Share of rows held out for the diagnostics."),
     seed: int = typer.Option(0, help="Random seed (split, black box, GAN)."),
     output: Path = typer.Option(..., "--output", "-o", help="Directory for rows.csv, figures/, report.html, summary.json."),
@@ -373,7 +375,7 @@ def confidence(
     df, target, _ = load_data(data, target)
     t0 = time.perf_counter()
     summary = run_confidence(df, target, output=output, classifier=classifier, n=n, confidence=target_confidence,
-                             positive_class=positive_class, test_size=test_size, candidates=candidates,
+                             positive_class=positive_class, test_size=test_size, candidates=candidates, screen=screen,
                              gan_params=dict(model_params, verbose=True), random_state=seed, echo=typer.echo)
     typer.echo(f"confidence MAE {summary['confidence_mae']:.3f} (achieved std {summary['achieved_std']:.3f}); "
                f"column-shape similarity {summary['column_shape_similarity']:.3f}; black box AUC {summary['black_box_roc_auc']:.3f}")

@@ -48,6 +48,31 @@ def test_best_of_k_candidates_lands_closer_to_the_target(cancer):
     assert err(best) < err(one)
 
 
+def test_surrogate_screening_picks_rows_the_surrogate_scores_closest_without_the_black_box(cancer):
+    import torch
+
+    X, y, clf = cancer
+    gan = ConfidenceGAN(clf, **FAST).fit(X)
+    t = np.linspace(0.05, 0.95, 300)
+
+    def surrogate_err(rows):  # mean |s(row) - target| on the decoded rows, re-encoded
+        with torch.no_grad():
+            s = torch.sigmoid(gan.surrogate_(torch.as_tensor(gan.transformer_.transform(rows), dtype=torch.float32)))
+        return float(np.abs(s.numpy() - t).mean())
+
+    off, on = (gan.sample(300, confidence=t, screen=m, random_state=1) for m in (1, 8))
+    assert surrogate_err(on) < surrogate_err(off)
+    gan.set_params(classifier=None)
+    gan.black_box_ = None
+    assert len(gan.sample(20, confidence=0.5)) == 20  # the default screen needs no black box
+    plain = ConfidenceGAN(clf, confidence_loss=0, **FAST).fit(X)
+    assert len(plain.sample(10, confidence=0.5)) == 10  # screening is off by default: no trained surrogate
+    with pytest.raises(ParameterError, match="confidence_loss=0"):
+        plain.sample(10, confidence=0.5, screen=4)
+    with pytest.raises(ParameterError, match="screen"):
+        gan.sample(10, confidence=0.5, screen=0)
+
+
 def test_calibration_maps_targets_to_conditions_that_reach_them(cancer):
     X, y, clf = cancer
     gan = ConfidenceGAN(clf, **FAST).fit(X)

@@ -46,6 +46,7 @@ def run_confidence(
     positive_class: Any = None,
     test_size: float = 0.3,
     candidates: int = 1,
+    screen: int | None = None,
     gan_params: dict | None = None,
     random_state: int = 0,
     echo: Callable[[str], None] = print,
@@ -73,12 +74,13 @@ def run_confidence(
     clf = make_classifier(classifier, random_state).fit(Xtr, ytr)
     echo(f"black box {classifier}: trained on {len(Xtr)} rows; {len(Xte)} held out")
     gan = ConfidenceGAN(clf, positive_class=positive_class, random_state=random_state, **(gan_params or {})).fit(Xtr)
-    rows = gan.sample(n, confidence=confidence, candidates=candidates, return_confidence=True)
+    rows = gan.sample(n, confidence=confidence, candidates=candidates, screen=screen, return_confidence=True)
     out = Path(output)
     write_table(rows, out / "rows.csv")
     page, summary = confidence_report(gan, Xte, yte, rows, out, title=f"confidence-targeted generation: {target}",
                                       embed_real=pd.concat([Xte, Xtr]),
                                       extra=dict(classifier=classifier, positive_class=gan.positive_class_,
-                                                 requested=str(confidence), candidates=candidates))
+                                                 requested=str(confidence), candidates=candidates,
+                                                 screen=screen if screen is not None else "default"))
     write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
     return dict(summary, report=str(page), rows=str(out / "rows.csv"))
