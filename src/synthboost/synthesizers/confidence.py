@@ -176,7 +176,9 @@ class ConfidenceGAN(TabularGAN):
 
     ``sample(n, confidence=0.8)``, ``confidence=(0.05, 0.95)`` (uniform) or an array of
     per-row targets; ``return_confidence=True`` adds ``desired_confidence`` and
-    ``achieved_confidence`` (the black box's score of the decoded row).
+    ``achieved_confidence`` (the black box's score of the decoded row). The closed loop's
+    surrogate screens by default (``screen=4``: the closest of 4 rows per target by the
+    surrogate, no black-box calls); ``candidates=k`` picks by the black box.
     """
 
     def __init__(
