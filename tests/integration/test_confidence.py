@@ -93,6 +93,15 @@ def test_calibration_maps_targets_to_conditions_that_reach_them(cancer):
     assert nat.shape == (101,) and (np.diff(nat) >= 0).all() and 0 <= nat[0] and nat[-1] <= 1
     d = gan.sample(400, return_confidence=True, random_state=1)["desired_confidence"]
     assert d.between(nat[0], nat[-1]).all() and abs(d.median() - nat[50]) < 0.1
+    # targets where the black box scores almost no rows like the data get a warning
+    gan.natural_confidence_quantiles_ = np.linspace(0.3, 0.7, 101).tolist()
+    with pytest.warns(UserWarning, match="outside \\[0.30, 0.70\\]"):
+        gan.sample(20, confidence=0.1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gan.sample(20, confidence=(0.35, 0.65))
     gan.natural_confidence_quantiles_ = [0.3] * 101
     assert np.allclose(gan.sample(5, return_confidence=True, random_state=1)["desired_confidence"], 0.3)
     assert raw.natural_confidence_quantiles_ is None  # uncalibrated: the training rows' confidences

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -74,13 +75,19 @@ def run_confidence(
     clf = make_classifier(classifier, random_state).fit(Xtr, ytr)
     echo(f"black box {classifier}: trained on {len(Xtr)} rows; {len(Xte)} held out")
     gan = ConfidenceGAN(clf, positive_class=positive_class, random_state=random_state, **(gan_params or {})).fit(Xtr)
-    rows = gan.sample(n, confidence=confidence, candidates=candidates, screen=screen, return_confidence=True)
+    with warnings.catch_warnings(record=True) as caught:  # shown on the console and in the report
+        warnings.simplefilter("always")
+        rows = gan.sample(n, confidence=confidence, candidates=candidates, screen=screen, return_confidence=True)
+    notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    for note in notes:
+        echo(f"warning: {note}")
     out = Path(output)
     write_table(rows, out / "rows.csv")
     page, summary = confidence_report(gan, Xte, yte, rows, out, title=f"confidence-targeted generation: {target}",
                                       embed_real=pd.concat([Xte, Xtr]),
                                       extra=dict(classifier=classifier, positive_class=gan.positive_class_,
                                                  requested=str(confidence), candidates=candidates,
-                                                 screen=screen if screen is not None else SCREEN if gan.confidence_loss > 0 else 1))
+                                                 screen=screen if screen is not None else SCREEN if gan.confidence_loss > 0 else 1,
+                                                 **({"warning": " ".join(notes)} if notes else {})))
     write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
     return dict(summary, report=str(page), rows=str(out / "rows.csv"))
