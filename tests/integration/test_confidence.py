@@ -62,6 +62,15 @@ def test_surrogate_screening_picks_rows_the_surrogate_scores_closest_without_the
 
     off, on = (gan.sample(300, confidence=t, screen=m, random_state=1) for m in (1, 8))
     assert surrogate_err(on) < surrogate_err(off)
+    # screening in chunks (bounded memory) gives the same rows as in one go
+    import synthboost.synthesizers.confidence as conf_module
+
+    chunk = conf_module._SCREEN_CHUNK
+    try:
+        conf_module._SCREEN_CHUNK = 64
+        pd.testing.assert_frame_equal(gan.sample(300, confidence=t, screen=8, random_state=1), on)
+    finally:
+        conf_module._SCREEN_CHUNK = chunk
     gan.set_params(classifier=None)
     gan.black_box_ = None
     assert len(gan.sample(20, confidence=0.5)) == 20  # the default screen needs no black box
