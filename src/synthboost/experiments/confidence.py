@@ -57,7 +57,7 @@ def run_confidence(
     from sklearn.model_selection import train_test_split
 
     from ..report.confidence import confidence_report
-    from ..synthesizers.confidence import SCREEN, ConfidenceGAN
+    from ..synthesizers.confidence import ConfidenceGAN
 
     if target not in data.columns:
         raise SchemaError(f"target column {target!r} is not in the data; columns are {list(data.columns)}")
@@ -87,7 +87,7 @@ def run_confidence(
                                       embed_real=pd.concat([Xte, Xtr]),
                                       extra=dict(classifier=classifier, positive_class=gan.positive_class_,
                                                  requested=str(confidence), candidates=candidates,
-                                                 screen=screen if screen is not None else SCREEN if gan.confidence_loss > 0 else 1,
+                                                 screen=gan._screen_for(screen),
                                                  **({"warning": " ".join(notes)} if notes else {})))
     write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
     return dict(summary, report=str(page), rows=str(out / "rows.csv"))

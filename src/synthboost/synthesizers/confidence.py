@@ -403,18 +403,11 @@ class ConfidenceGAN(TabularGAN):
             raise ParameterError(f"n={n!r} must be a non-negative integer")
         if not isinstance(candidates, (int, np.integer)) or candidates < 1:
             raise ParameterError(f"candidates={candidates!r} must be a positive integer")
-        closed_loop = float(self.confidence_loss) > 0
-        if screen is None:
-            screen = SCREEN if closed_loop else 1
-        if not isinstance(screen, (int, np.integer)) or screen < 1:
-            raise ParameterError(f"screen={screen!r} must be a positive integer (1 = off)")
-        if screen > 1 and not closed_loop:
-            raise ParameterError("screen > 1 needs the closed loop's surrogate; this model was trained with "
-                                 "confidence_loss=0 (use candidates=k to pick with the black box instead)")
+        screen = self._screen_for(screen)
         rng = self._sample_rng if random_state is None else torch_generator(random_state, self.device)
         np_rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=rng)))
         if confidence is None:  # the natural distribution (see _natural_confidences), by inverse transform sampling
-            q = getattr(self, "natural_confidence_quantiles_", None) or self.real_confidence_quantiles_
+            q = self.natural_confidence_quantiles_ or self.real_confidence_quantiles_
             c = np.interp(np_rng.uniform(0, 1, int(n)), np.linspace(0, 1, 101), q)
         else:
             c = parse_confidence(confidence, int(n), np_rng)
@@ -443,11 +436,23 @@ class ConfidenceGAN(TabularGAN):
             df["achieved_confidence"] = achieved
         return df
 
+    def _screen_for(self, screen: int | None) -> int:
+        """The screening width ``sample`` uses: ``SCREEN`` for the closed loop, 1 (off) for the plain design."""
+        closed_loop = float(self.confidence_loss) > 0
+        if screen is None:
+            return SCREEN if closed_loop else 1
+        if not isinstance(screen, (int, np.integer)) or screen < 1:
+            raise ParameterError(f"screen={screen!r} must be a positive integer (1 = off)")
+        if screen > 1 and not closed_loop:
+            raise ParameterError("screen > 1 needs the closed loop's surrogate; this model was trained with "
+                                 "confidence_loss=0 (use candidates=k to pick with the black box instead)")
+        return int(screen)
+
     def _warn_if_unnatural(self, c: np.ndarray) -> None:
         """Warn when many targets lie where the black box scores almost no rows like the data:
         G can reach them only by leaving the data (bench/RESULTS.md: german_credit rows aimed
         below any held-out row's score have column shape 0.74 against 0.89 elsewhere)."""
-        q = getattr(self, "natural_confidence_quantiles_", None)
+        q = self.natural_confidence_quantiles_
         if q is None or len(c) == 0:
             return
         lo, hi = q[1], q[99]
