@@ -7,7 +7,10 @@ targets uniform in [0.05, 0.95], without and with the condition calibration (one
 per target), and calibrated best of 4 by the black box; for the closed loop also with the
 surrogate screening (best of 4 by the surrogate, the default) and 1000 rows at the targets of
 ``sample(n)`` (natural) and at the black box's scores of the held-out rows: realism when the
-requested confidences are ones real rows get.
+requested confidences are ones real rows get. As a reference for the realism cost of the
+requested distribution itself: real training rows picked so that their (5-fold
+cross-validated, so honest) black-box scores match the same uniform targets, against real
+training rows resampled plainly; a perfect conditional generator would land there.
 Prints a Markdown table for bench/RESULTS.md.
 
     .venv-bench/bin/python bench/bench_confidence.py --datasets german_credit,pima_diabetes --seeds 3
@@ -21,7 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
 
 from synthboost import ConfidenceGAN, TabularGAN, datasets
 from synthboost.experiments.models import make_model
@@ -40,6 +43,14 @@ def spread(desired: np.ndarray, achieved: np.ndarray) -> tuple[float, float]:
             hit += abs(achieved[m].mean() - desired[m].mean()) <= 0.1
             worst = max(worst, float(np.abs(achieved[m] - desired[m]).mean()))
     return hit / 9, worst
+
+
+def real_rows_at(targets: np.ndarray, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Index of a real row per target, drawn among the rows whose score is nearest (ties broken at
+    random: a 100-tree forest's scores are multiples of 0.01)."""
+    dist = np.abs(scores[None, :] - targets[:, None])  # (n_targets, n_rows)
+    near = dist <= dist.min(axis=1, keepdims=True) + 0.005
+    return np.array([rng.choice(np.flatnonzero(r)) for r in near])
 
 
 def main() -> None:
@@ -62,6 +73,20 @@ def main() -> None:
             base_shape = column_shape_similarity(Xte, plain_gan.sample(a.n, random_state=seed))
             rows.append(dict(dataset=name, seed=seed, design="TabularGAN (unconditioned)", candidates=1,
                              shape=base_shape, fit_s=time.perf_counter() - t0))
+            # the realism cost of the request itself: real rows at the uniform targets vs real rows
+            rng = np.random.default_rng(seed)
+            cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+            oof = cross_val_predict(make_model("rf", seed).set_params(clf__n_estimators=100), Xtr, ytr, cv=cv,
+                                    method="predict_proba")[:, -1]  # (n_train,) positive = last class, as ConfidenceGAN
+            want = rng.uniform(0.05, 0.95, a.n)
+            for design, idx in (("real rows (resampled)", rng.choice(len(Xtr), a.n)),
+                                ("real rows at the targets", real_rows_at(want, oof, rng))):
+                sh = column_shape_similarity(Xte, Xtr.iloc[idx])
+                row = dict(dataset=name, seed=seed, design=design, candidates=1, shape=sh, shape_gap=sh - base_shape)
+                if design.endswith("targets"):
+                    row.update(targets="uniform", mae=float(np.abs(oof[idx] - want).mean()),
+                               corr=float(np.corrcoef(want, oof[idx])[0, 1]), achieved_std=float(oof[idx].std()))
+                rows.append(row)
             for design, lam in (("plain (confidence_loss=0)", 0.0), ("closed loop (default)", None)):
                 t0 = time.perf_counter()
                 params = {} if lam is None else {"confidence_loss": lam}
@@ -86,7 +111,7 @@ def main() -> None:
                                      worst_bin_mae=worst, bins_on_target=cover, achieved_std=float(ach.std()),
                                      corr=float(np.corrcoef(d, ach)[0, 1]), shape=column_shape_similarity(Xte, s[X.columns]),
                                      shape_gap=column_shape_similarity(Xte, s[X.columns]) - base_shape, fit_s=fit_s))
-            print(pd.DataFrame(rows[-11:]).round(3).to_string(index=False), flush=True)
+            print(pd.DataFrame(rows[-13:]).round(3).to_string(index=False), flush=True)
     res = pd.DataFrame(rows)
     res["calibrated"] = res["calibrated"].map({True: "yes", False: "no"}).fillna("")
     res["targets"] = res["targets"].fillna("")
@@ -100,7 +125,7 @@ def main() -> None:
         for c in cols:
             m, sd = r.get((c, "mean"), np.nan), r.get((c, "std"), np.nan)
             cells.append("" if pd.isna(m) else f"{m:.3f} ± {0 if pd.isna(sd) else sd:.3f}" if c != "fit_s" else f"{m:.0f}")
-        print(f"| {ds} | {design} | {targets} | {cal} | {k} | {'' if design.startswith('TabularGAN') else screen} | "
+        print(f"| {ds} | {design} | {targets} | {cal} | {k} | {'' if design.startswith(('TabularGAN', 'real')) else screen} | "
               + " | ".join(cells) + " |")
     print(f"\n{a.seeds} seeds; mean ± sd over seeds. shape = column-shape similarity to the held-out real rows; "
           "shape_gap = shape minus the unconditioned TabularGAN's of the same seed. targets: uniform in [0.05, 0.95] "
