@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ def torch_generator(seed: int, device: str | torch.device = "cpu") -> torch.Gene
     g = torch.Generator(device=device)
     g.manual_seed(int(seed))
     return g
+
+
+def derive_seed(g: torch.Generator) -> int:
+    """A new seed drawn from ``g`` on ``g``'s own device (a CUDA generator cannot drive a CPU draw)."""
+    return int(torch.randint(2**62, (1,), generator=g, device=g.device))
 
 
 class BaseSynthesizer(BaseEstimator):
@@ -65,8 +71,12 @@ class BaseSynthesizer(BaseEstimator):
         return save_model(directory, tensors, meta)
 
     @classmethod
-    def load(cls, directory: str | Path):
-        """Load a model saved with :meth:`save`. Never executes code from the files."""
+    def load(cls, directory: str | Path, *, device: str | None = None):
+        """Load a model saved with :meth:`save`. Never executes code from the files.
+
+        ``device`` overrides the device it was trained on (e.g. "cpu" for a model trained on
+        "cuda"); without it, a CUDA model loads on the CPU, with a warning, where no GPU is present.
+        """
         tensors, meta = load_model(directory)
         if meta.get("class") != cls.__name__:
             raise ModelFileError(
@@ -75,6 +85,12 @@ class BaseSynthesizer(BaseEstimator):
             )
         sig = inspect.signature(cls.__init__).parameters
         params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in meta.get("params", {}).items() if k in sig}
+        if device is not None:
+            params["device"] = device
+        elif str(params.get("device", "cpu")).startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(f"{str(directory)!r} was trained with device={params['device']!r} and no CUDA device is "
+                          "available here: loading it on the CPU", UserWarning, stacklevel=2)
+            params["device"] = "cpu"
         self = cls(**params)
         try:
             self._from_state(tensors, meta)

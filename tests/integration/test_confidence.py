@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.svm import SVC
 
@@ -49,7 +50,6 @@ def test_best_of_k_candidates_lands_closer_to_the_target(cancer):
 
 
 def test_surrogate_screening_picks_rows_the_surrogate_scores_closest_without_the_black_box(cancer):
-    import torch
 
     X, y, clf = cancer
     gan = ConfidenceGAN(clf, **FAST).fit(X)
@@ -72,7 +72,6 @@ def test_surrogate_screening_picks_rows_the_surrogate_scores_closest_without_the
     finally:
         conf_module._SCREEN_CHUNK = chunk
     gan.set_params(classifier=None)
-    gan.black_box_ = None
     assert len(gan.sample(20, confidence=0.5)) == 20  # the default screen needs no black box
     plain = ConfidenceGAN(clf, confidence_loss=0, **FAST).fit(X)
     assert len(plain.sample(10, confidence=0.5)) == 10  # screening is off by default: no trained surrogate
@@ -134,7 +133,22 @@ def test_same_seed_same_rows_and_save_load_round_trip(cancer, tmp_path):
         loaded.sample(5, confidence=0.5, return_confidence=True)
     loaded.set_params(classifier=clf)
     assert "achieved_confidence" in loaded.sample(5, confidence=0.5, return_confidence=True)
-    assert set(clone(a).get_params()) == set(a.get_params())
+    assert loaded.surrogate_history_ == a.surrogate_history_ and len(a.surrogate_history_) >= 1
+    # clone keeps the fitted black box (sklearn's default would hand over an unfitted copy)
+    c = clone(a)
+    assert c.classifier is clf and set(c.get_params()) == set(a.get_params()) and not hasattr(c, "generator_")
+    pd.testing.assert_frame_equal(c.fit(X).sample(30, confidence=0.5, random_state=3), a.sample(30, confidence=0.5, random_state=3))
+    # a fitted model scores with the classifier it is given now
+    other = make_model("logreg").set_params(clf__C=1e-3).fit(X, y)  # same classes, other scores
+    rows = a.sample(20, confidence=0.5)
+    before = a.confidence_of(rows)
+    a.set_params(classifier=other)
+    np.testing.assert_allclose(a.confidence_of(rows), other.predict_proba(rows)[:, 1])
+    assert not np.allclose(a.confidence_of(rows), before)
+    # the plain design's (untrained) surrogate is reproducible too
+    p1, p2 = (ConfidenceGAN(clf, confidence_loss=0, **FAST).fit(X) for _ in range(2))
+    for k, v in p1.surrogate_.state_dict().items():
+        assert torch.equal(v, p2.surrogate_.state_dict()[k]), k
 
 
 def test_bad_input_gets_clear_errors(cancer):
@@ -153,11 +167,20 @@ def test_bad_input_gets_clear_errors(cancer):
         ConfidenceGAN(multi, positive_class="daisy", **FAST).fit(iris, target=target)
     ok = ConfidenceGAN(multi, positive_class=multi.classes_[0], **FAST).fit(iris, target=target)
     assert target not in ok.sample(5, confidence=0.9).columns
-    for bad in (1.5, -0.1, (0.9, 0.2), "x", [0.5, 0.5]):
+    for bad in (1.5, -0.1, (0.9, 0.2), "x", [0.5, 0.5], "0.1:0.5:0.9", ("a", "b"), {"c": 0.5}, ["x"] * 5):
         with pytest.raises(ParameterError, match="confidence"):
             ok.sample(5, confidence=bad)
-    with pytest.raises(ParameterError, match="confidence_loss"):
-        ConfidenceGAN(clf, confidence_loss=-1, **FAST).fit(X)
+    for bad in (-1, "x", float("nan")):
+        with pytest.raises(ParameterError, match="confidence_loss"):
+            ConfidenceGAN(clf, confidence_loss=bad, **FAST).fit(X)
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ParameterError, match="surrogate_hidden"):
+            ConfidenceGAN(clf, surrogate_hidden=bad, **FAST).fit(X)
+    for bad in (0, True, 1.5):
+        with pytest.raises(ParameterError, match="candidates"):
+            ok.sample(5, confidence=0.5, candidates=bad)
+    with pytest.raises(NotImplementedError, match="confidence"):
+        ok.sample_encoded(5)
 
 
 def test_cli_writes_rows_and_a_report_that_renders(tmp_path):
@@ -193,3 +216,17 @@ def test_cli_writes_rows_and_a_report_that_renders(tmp_path):
                           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
                           (out / "report.html").as_uri()], capture_output=True, text=True, timeout=60)
     assert dom.returncode == 0 and 'data-broken-images="0"' in dom.stdout
+
+
+def test_confidence_run_checks_its_arguments_before_training(tmp_path):
+    from synthboost.experiments.confidence import run_confidence
+
+    df, target = datasets.load("breast_cancer")
+    cases = [(dict(n=0), "n=0"), (dict(candidates=0), "candidates"), (dict(screen=0), "screen"),
+             (dict(screen=4, gan_params={"confidence_loss": 0}), "confidence_loss=0"),
+             (dict(confidence="0.2:0.1"), "confidence"), (dict(test_size=1.5), "test_size")]
+    for kwargs, match in cases:
+        with pytest.raises(ParameterError, match=match):
+            run_confidence(df, target, output=tmp_path / "out", gan_params=kwargs.pop("gan_params", {"epochs": 1}),
+                           echo=lambda _: None, **kwargs)
+    assert not (tmp_path / "out").exists()

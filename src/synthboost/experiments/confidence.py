@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, SchemaError
@@ -57,7 +58,7 @@ def run_confidence(
     from sklearn.model_selection import train_test_split
 
     from ..report.confidence import confidence_report
-    from ..synthesizers.confidence import ConfidenceGAN
+    from ..synthesizers.confidence import ConfidenceGAN, parse_confidence
 
     if target not in data.columns:
         raise SchemaError(f"target column {target!r} is not in the data; columns are {list(data.columns)}")
@@ -70,11 +71,23 @@ def run_confidence(
         if not match:
             raise ParameterError(f"positive class {positive_class!r} is not a value of {target!r}: {sorted(map(str, y.unique()))}")
         positive_class = match[0]
+    # every sampling argument is checked before minutes of training, not after
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"n={n!r} must be a positive integer (rows to generate)")
+    if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
+        raise ParameterError(f"candidates={candidates!r} must be a positive integer")
+    parse_confidence(confidence, int(n), np.random.default_rng(0))
+    gan = ConfidenceGAN(None, positive_class=positive_class, random_state=random_state, **(gan_params or {}))
+    gan._screen_for(screen)
     X = df.drop(columns=target)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
+    try:
+        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
+    except ValueError as e:  # test_size out of range, or a class too rare to split by class
+        raise ParameterError(f"cannot split {len(df)} rows into training and held-out parts with test_size={test_size!r} "
+                             f"stratified by {target!r}: {e}") from None
     clf = make_classifier(classifier, random_state).fit(Xtr, ytr)
     echo(f"black box {classifier}: trained on {len(Xtr)} rows; {len(Xte)} held out")
-    gan = ConfidenceGAN(clf, positive_class=positive_class, random_state=random_state, **(gan_params or {})).fit(Xtr)
+    gan = gan.set_params(classifier=clf).fit(Xtr)
     with warnings.catch_warnings(record=True) as caught:  # shown on the console and in the report
         warnings.simplefilter("always")
         rows = gan.sample(n, confidence=confidence, candidates=candidates, screen=screen, return_confidence=True)

@@ -124,8 +124,9 @@ def confidence_report(gan, real: pd.DataFrame, y_real: pd.Series, generated: pd.
         achieved_std=float(achieved.std()),
         desired_achieved_correlation=float(np.corrcoef(desired, achieved)[0, 1]) if len(desired) > 2 else float("nan"),
         column_shape_similarity=float(column_shape_similarity(real[cols], gen)),
-        realism_share_generated=float((gan.realism_scores(generated) > 0.5).mean()),
-        realism_share_real=float((gan.realism_scores(real[cols]) > 0.5).mean()),
+        # bce: P(real) > 0.5; wgan objectives: critic value >= the median of the real rows'
+        realism_share_generated=gan.realism_share(generated, real[cols]),
+        realism_share_real=gan.realism_share(real[cols], real[cols]),
     )
     bins = per_bin_error(desired, achieved)
     rng = np.random.default_rng(random_state)

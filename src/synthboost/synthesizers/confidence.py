@@ -18,15 +18,16 @@ its ``aux_loss`` hook and an epoch callback for the surrogate refresh).
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
+from sklearn.base import clone
 
-from ..base import make_rngs, torch_generator
+from ..base import derive_seed, make_rngs, torch_generator
 from ..data.schema import infer_schema, to_native, validate_frame
 from ..data.tabular import TabularTransformer
 from ..errors import ParameterError, SchemaError
@@ -123,19 +124,29 @@ class BlackBox:
 
 
 def parse_confidence(confidence: Any, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Per-row targets (n,) from a number, a (low, high) range (uniform) or an array of n values."""
+    """Per-row targets (n,) from a number, a (low, high) tuple (uniform in the range; also the
+    string "low:high") or a list/array of n values (per-row targets, also when n == 2)."""
     if isinstance(confidence, str):
         parts = confidence.split(":")
         try:
+            if len(parts) > 2:
+                raise ValueError
             confidence = float(parts[0]) if len(parts) == 1 else (float(parts[0]), float(parts[1]))
         except ValueError:
             raise ParameterError(f"confidence={confidence!r} must be a number like 0.8 or a range like 0.05:0.95") from None
     if isinstance(confidence, tuple) and len(confidence) == 2:
-        lo, hi = (float(v) for v in confidence)
+        try:
+            lo, hi = (float(v) for v in confidence)
+        except (TypeError, ValueError):
+            raise ParameterError(f"confidence range {confidence!r} must hold two numbers (low, high)") from None
         if not (0 <= lo <= hi <= 1):
             raise ParameterError(f"confidence range {confidence!r} must satisfy 0 <= low <= high <= 1")
         return rng.uniform(lo, hi, n)
-    arr = np.asarray(confidence, dtype=np.float64)
+    try:
+        arr = np.asarray(confidence, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"confidence={confidence!r} must be a number, a (low, high) tuple or an array of "
+                             "numbers in [0, 1]") from None
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     elif arr.shape != (n,):
@@ -251,6 +262,16 @@ class ConfidenceGAN(TabularGAN):
         self.verbose = verbose
         self.random_state = random_state
 
+    def __sklearn_clone__(self) -> "ConfidenceGAN":
+        """Unfitted copy with the same parameters and the *same* classifier: the black box is a
+        given, fitted model (sklearn's clone would hand over an unfitted copy of it)."""
+        params = {k: (v if k == "classifier" else clone(v, safe=False)) for k, v in self.get_params(deep=False).items()}
+        return type(self)(**params)
+
+    @torch.no_grad()
+    def sample_encoded(self, n: int, conditions: Mapping[str, Any] | None = None, random_state: int | None = None):
+        raise NotImplementedError("ConfidenceGAN generates at a confidence; use sample(n, confidence=...)")
+
     # TabularGAN's checkpointing is not exposed here (the surrogate is not checkpointed)
     checkpoint_dir = None
     checkpoint_every = 0
@@ -263,8 +284,12 @@ class ConfidenceGAN(TabularGAN):
         label, is the condition.
         """
         self._validate_params()
-        if not 0 <= float(self.confidence_loss):
-            raise ParameterError(f"confidence_loss={self.confidence_loss!r} must be >= 0 (0 = plain conditioned design)")
+        if isinstance(self.confidence_loss, bool) or not isinstance(self.confidence_loss, (int, float, np.number)) \
+                or not 0 <= float(self.confidence_loss) < np.inf:
+            raise ParameterError(f"confidence_loss={self.confidence_loss!r} must be a number >= 0 (0 = plain conditioned design)")
+        if isinstance(self.surrogate_hidden, bool) or not isinstance(self.surrogate_hidden, (int, np.integer)) \
+                or self.surrogate_hidden < 1:
+            raise ParameterError(f"surrogate_hidden={self.surrogate_hidden!r} must be a positive integer (the surrogate's width)")
         if not isinstance(self.surrogate_every, (int, np.integer)) or self.surrogate_every < 1:
             raise ParameterError(f"surrogate_every={self.surrogate_every!r} must be a positive integer")
         if not isinstance(self.calibration_rows, (int, np.integer)) or self.calibration_rows < 100:
@@ -301,7 +326,11 @@ class ConfidenceGAN(TabularGAN):
         aux, cbs = None, list(callbacks)
         self.surrogate_ = Surrogate(data.shape[1], int(self.surrogate_hidden)).to(self.device)
         self.surrogate_history_: list[dict] = []
-        if self.confidence_loss > 0:
+        if not self.confidence_loss > 0:
+            # unused by the plain design; a fixed init keeps saved models reproducible without
+            # touching g (whose stream the plain design's training uses)
+            init_weights(self.surrogate_, torch_generator(0, self.device))
+        else:
             init_weights(self.surrogate_, g)
             refresher = _SurrogateRefresher(self, data, c, source, torch_generator(int(rng.integers(2**62)), self.device))
             refresher.distill(steps=300)  # start from the black box on real rows
@@ -320,10 +349,10 @@ class ConfidenceGAN(TabularGAN):
         self.history_ = pd.DataFrame(trainer.history, columns=HISTORY_COLUMNS)
         set_rng(self.generator_, None)
         set_rng(self.discriminator_, None)
-        self._sample_rng = torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device)
-        self.calibration_ = self._calibrate(torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device))
+        self._sample_rng = torch_generator(derive_seed(g), self.device)
+        self.calibration_ = self._calibrate(torch_generator(derive_seed(g), self.device))
         self.natural_confidence_quantiles_ = self._natural_confidences(
-            c_real, torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device))
+            c_real, torch_generator(derive_seed(g), self.device))
         return self
 
     def _natural_confidences(self, c_real: np.ndarray, rng: torch.Generator) -> list[float] | None:
@@ -401,11 +430,11 @@ class ConfidenceGAN(TabularGAN):
         self._check_fitted()
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ParameterError(f"n={n!r} must be a non-negative integer")
-        if not isinstance(candidates, (int, np.integer)) or candidates < 1:
+        if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
             raise ParameterError(f"candidates={candidates!r} must be a positive integer")
         screen = self._screen_for(screen)
         rng = self._sample_rng if random_state is None else torch_generator(random_state, self.device)
-        np_rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=rng)))
+        np_rng = np.random.default_rng(derive_seed(rng))
         if confidence is None:  # the natural distribution (see _natural_confidences), by inverse transform sampling
             q = self.natural_confidence_quantiles_ or self.real_confidence_quantiles_
             c = np.interp(np_rng.uniform(0, 1, int(n)), np.linspace(0, 1, 101), q)
@@ -441,7 +470,7 @@ class ConfidenceGAN(TabularGAN):
         closed_loop = float(self.confidence_loss) > 0
         if screen is None:
             return SCREEN if closed_loop else 1
-        if not isinstance(screen, (int, np.integer)) or screen < 1:
+        if isinstance(screen, bool) or not isinstance(screen, (int, np.integer)) or screen < 1:
             raise ParameterError(f"screen={screen!r} must be a positive integer (1 = off)")
         if screen > 1 and not closed_loop:
             raise ParameterError("screen > 1 needs the closed loop's surrogate; this model was trained with "
@@ -463,7 +492,8 @@ class ConfidenceGAN(TabularGAN):
                           "less realistic (sample(n) without a confidence follows the data)", UserWarning, stacklevel=3)
 
     def _black_box(self) -> BlackBox:
-        if getattr(self, "black_box_", None) is None:
+        bb = getattr(self, "black_box_", None)
+        if bb is None or bb.classifier is not self.classifier:  # also after set_params(classifier=...)
             if self.classifier is None:
                 raise ParameterError("this ConfidenceGAN has no classifier (model files do not store it); "
                                      "set it with set_params(classifier=...) to score rows")
@@ -508,6 +538,7 @@ class ConfidenceGAN(TabularGAN):
             real_confidence_quantiles=self.real_confidence_quantiles_,
             natural_confidence_quantiles=self.natural_confidence_quantiles_,
             calibration=self.calibration_,
+            surrogate_history=[{k: to_native(v) for k, v in h.items()} for h in self.surrogate_history_],
             classifier=type(self.classifier).__name__ if self.classifier is not None else None,
         )
         return tensors, meta
@@ -520,7 +551,8 @@ class ConfidenceGAN(TabularGAN):
         self.natural_confidence_quantiles_ = meta.get("natural_confidence_quantiles")
         self.black_box_ = None
         self._restore(tensors, meta, 1)
-        self.surrogate_ = Surrogate(self.transformer_.output_dim, int(self.surrogate_hidden))
+        self.surrogate_ = Surrogate(self.transformer_.output_dim, int(self.surrogate_hidden)).to(self.device)
+        self.surrogate_history_ = list(meta.get("surrogate_history", []))
         self.surrogate_.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("surrogate.")})
         self.surrogate_.eval()
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..base import BaseSynthesizer, make_rngs, torch_generator
+from ..base import BaseSynthesizer, derive_seed, make_rngs, torch_generator
 from ..data.schema import OutputSpan, TableSchema, infer_schema, restore_series, to_native, validate_frame
 from ..data.tabular import CONTINUOUS_ENCODINGS, TabularTransformer
 from ..errors import ConditionError, ParameterError, SchemaError
@@ -287,7 +287,7 @@ class TabularGAN(BaseSynthesizer):
         set_rng(self.generator_, None)
         set_rng(self.discriminator_, None)
         # samples continue from the training stream: same seed + data -> same samples
-        self._sample_rng = torch_generator(int(torch.randint(2**62, (1,), generator=g)), self.device)
+        self._sample_rng = torch_generator(derive_seed(g), self.device)
         return self
 
     def _training_config(self, n_rows: int, objective, target_steps: int = 2000) -> TrainingConfig:
@@ -359,8 +359,8 @@ class TabularGAN(BaseSynthesizer):
             return np.full(n, matches[0], dtype=np.int64)
         if self.target_ is None:
             return None
-        p = torch.as_tensor(self.class_weights_, dtype=torch.float64)
-        return torch.multinomial(p, n, replacement=True, generator=rng).numpy() if n else np.zeros(0, np.int64)
+        p = torch.as_tensor(self.class_weights_, dtype=torch.float64, device=rng.device)
+        return torch.multinomial(p, n, replacement=True, generator=rng).cpu().numpy() if n else np.zeros(0, np.int64)
 
     @torch.no_grad()
     def sample_encoded(self, n: int, conditions: Mapping[str, Any] | None = None, random_state: int | None = None):
@@ -493,5 +493,9 @@ class TabularGAN(BaseSynthesizer):
         self.discriminator_.load_state_dict({k[14:]: v for k, v in tensors.items() if k.startswith("discriminator.")})
         self.generator_.eval()
         self.discriminator_.eval()
+        state = tensors["sample_rng_state"]
         self._sample_rng = torch_generator(0, self.device)
-        self._sample_rng.set_state(tensors["sample_rng_state"])
+        try:
+            self._sample_rng.set_state(state)
+        except RuntimeError:  # saved on another device type (CPU and CUDA states differ): reseed from it
+            self._sample_rng = torch_generator(int.from_bytes(bytes(state[:8].tolist()), "little") % 2**62, self.device)
