@@ -117,6 +117,9 @@ class BaseAugmenter(BaseEstimator):
         if isinstance(ratio, str):
             if ratio != "auto":
                 raise ParameterError(f"ratio={ratio!r} must be a non-negative number or 'auto'")
+            if isinstance(strategy, Mapping):  # fixed counts leave no amount to choose
+                raise ParameterError("ratio='auto' chooses how many rows to add, a dict sampling_strategy fixes them; "
+                                     "use 'preserve' or 'balance' with ratio='auto', or a number with the dict")
             ratio = self._choose_ratio(Xf, ys, strategy, rng)
         elif not isinstance(ratio, (int, float, np.number)) or not np.isfinite(ratio) or ratio < 0:
             raise ParameterError(f"ratio={ratio!r} must be a non-negative number or 'auto'")
@@ -353,6 +356,11 @@ def enhance(
         raise ParameterError(f"multiplier={multiplier!r} must be >= 0")
     Xf, ys, info = _as_frame(X, y)
     rng, seed = make_rngs(random_state)
+    counts = ys.value_counts()
+    if fraction < 1 and (int(np.floor(fraction * len(Xf))) < 2 * len(counts) or fraction * counts.min() < 1):
+        need = max(2 * len(counts) / len(Xf), 1 / counts.min())
+        raise ParameterError(f"fraction={fraction!r} keeps about {int(fraction * len(Xf))} of {len(Xf)} rows, too few to hold "
+                             f"every class (the smallest, {counts.idxmin()!r}, has {counts.min()} rows); use fraction >= {need:.3g}")
     if fraction < 1:
         idx_sub, idx_rest = train_test_split(np.arange(len(Xf)), train_size=fraction, stratify=ys, random_state=seed % 2**31)
     else:

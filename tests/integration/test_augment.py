@@ -122,6 +122,8 @@ def test_auto_ratio_falls_back_to_zero_when_synthetic_rows_hurt(cancer):
     assert poisoned.auto_scores_[4.0] < poisoned.auto_scores_[0.0]
     honest = GANResampler(SpySynth(), ratio="auto", ratio_grid=[0, 1], random_state=0).fit_resample(X, y)
     assert len(honest[0]) in (150, 300)
+    with pytest.raises(ParameterError, match="dict sampling_strategy"):  # fixed counts: nothing to choose
+        GANResampler(SpySynth(), ratio="auto", sampling_strategy={y.iloc[0]: 10}).fit_resample(X, y)
 
 
 def test_near_copy_filter_drops_copies_and_realism_filter_keeps_counts(cancer, fast):
@@ -164,6 +166,8 @@ def test_enhance_trains_on_the_fraction_only(german, fast):
     assert subset <= str_keys(X) and not subset & str_keys(Xr)  # generator never saw the holdout
     with pytest.raises(ParameterError, match="fraction"):
         enhance(X, y, fraction=0)
+    with pytest.raises(ParameterError, match="too few to hold every class"):
+        enhance(X, y, fraction=0.002)
 
 
 @pytest.mark.parametrize("name", ["random_oversample", "gaussian_noise", "smote"])

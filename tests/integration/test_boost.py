@@ -104,6 +104,10 @@ def test_results_of_another_configuration_are_refused_untouched(grid, tmp_path):
         (dict(augmenters=["none", "magic"]), ParameterError, "unknown augmenter 'magic'"),
         (dict(models=["svm"]), ParameterError, "unknown model"),
         (dict(target="nope"), SchemaError, "not in the data"),
+        (dict(sizes=[40.5]), ParameterError, "whole numbers"),
+        (dict(sizes=["abc"]), ParameterError, "whole numbers"),
+        (dict(sizes=[40, 40]), ParameterError, "twice"),
+        (dict(seeds=[-1]), ParameterError, "seeds must be non-negative"),
     ],
 )
 def test_bad_grids_fail_before_anything_is_written(grid, tmp_path, change, error, match):
@@ -168,3 +172,58 @@ def test_cli_boost_prints_a_summary_and_resumes(grid, tmp_path):
     assert r.exit_code == 1 and "different configuration" in r.output and "Traceback" not in r.output
     r = CliRunner().invoke(app, ["boost", "breast_cancer", "--sizes", "9999", "-o", str(tmp_path / "x")])
     assert r.exit_code == 1 and "larger than the training pool" in r.output
+
+
+def test_scores_follow_the_models_class_order_when_labels_sort_differently_as_text():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    from synthboost.experiments.boost import _scores
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300)})
+    y = pd.Series(np.where(X["a"] + rng.normal(0, 0.5, 300) > 0, 10, 9))  # "10" < "9" as text
+    m = LogisticRegression().fit(X, y)
+    s = _scores(m, X, y, positive=10)
+    assert s["log_loss"] == pytest.approx(log_loss(y, m.predict_proba(X)))
+    assert s["roc_auc"] == pytest.approx(roc_auc_score(y == 10, m.predict_proba(X)[:, 1]))
+    y3 = pd.Series(rng.choice([1, 2, 10], 300))
+    X3 = X.assign(b=y3 + rng.normal(0, 1, 300))
+    m3 = LogisticRegression().fit(X3, y3)
+    s3 = _scores(m3, X3, y3, positive=None)
+    assert s3["log_loss"] == pytest.approx(log_loss(y3, m3.predict_proba(X3)))
+    assert s3["roc_auc"] == pytest.approx(roc_auc_score(y3, m3.predict_proba(X3), multi_class="ovr"))
+
+
+def test_the_mlp_search_validates_on_real_rows_only_and_trains_on_all():
+    from synthboost.experiments.models import SearchedMLP
+
+    df, target = datasets.load("breast_cancer")
+    X, y = df.drop(columns=target).iloc[:90], df[target].iloc[:90]
+    junk = X.sample(60, random_state=0).reset_index(drop=True) * 3  # "synthetic" rows, labels flipped
+    flipped = y.sample(60, random_state=0).map({v: w for v, w in zip(sorted(y.unique()), sorted(y.unique())[::-1])})
+    Xa, ya = pd.concat([X, junk], ignore_index=True), pd.concat([y, flipped.reset_index(drop=True)], ignore_index=True)
+    real = SearchedMLP(random_state=0, n_iter=3).fit(X, y)
+    aug = SearchedMLP(random_state=0, n_iter=3).fit(Xa, ya, n_real=len(X))
+    # the same search on the same real rows picks the same configuration ...
+    assert aug.best_params_ == real.best_params_
+    np.testing.assert_allclose(aug.cv_results_["mean_test_score"], real.cv_results_["mean_test_score"])
+    # ... which is then trained on the real and the synthetic rows
+    assert not np.allclose(aug.predict_proba(X), real.predict_proba(X))
+    with pytest.raises(ParameterError, match="n_real"):
+        SearchedMLP(n_iter=1).fit(X, y, n_real=0)
+
+
+def test_the_mlp_does_not_depend_on_the_global_torch_stream():
+    import torch
+
+    from synthboost.experiments.models import TorchMLPClassifier
+
+    df, target = datasets.load("breast_cancer")
+    X, y = df.drop(columns=target).iloc[:80].to_numpy(float), df[target].iloc[:80]
+    X = (X - X.mean(0)) / X.std(0)
+    probas = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        probas.append(TorchMLPClassifier(epochs=3, random_state=5).fit(X, y).predict_proba(X))
+    np.testing.assert_array_equal(probas[0], probas[1])

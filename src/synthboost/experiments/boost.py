@@ -12,8 +12,10 @@ nothing.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
+import shutil
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -71,6 +73,21 @@ def fingerprint(df: pd.DataFrame) -> str:
 
 
 # -- validation ---------------------------------------------------------------------
+def _whole_numbers(values: Sequence[Any], what: str) -> list[int]:
+    """Distinct non-negative integers (ints, integral floats or digit strings); anything else is a ParameterError."""
+    out = []
+    for v in values:
+        ok = not isinstance(v, bool) and (
+            isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer())
+            or (isinstance(v, str) and v.strip().isdigit()))
+        if not ok or int(v) < 0:
+            raise ParameterError(f"{what} must be non-negative whole numbers; got {v!r}")
+        out.append(int(v))
+    if len(set(out)) < len(out):
+        raise ParameterError(f"{what} {list(values)} name a value twice; each cell would run twice")
+    return out
+
+
 def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
     if cfg.target not in df.columns:
         raise SchemaError(f"target column {cfg.target!r} is not in the data; columns are {list(df.columns)}")
@@ -133,15 +150,30 @@ def _scores(model, X: pd.DataFrame, y: pd.Series, positive) -> dict[str, float]:
         out["roc_auc"] = roc_auc_score(yv == positive, p) if len(present) == 2 else np.nan
         kw = dict(pos_label=positive, average="binary", zero_division=0)
     else:
-        cols = [classes.index(c) for c in classes if c in present]
+        # by column position, not by label: sklearn orders string labels as text ("10" < "9"),
+        # while proba's columns follow model.classes_
+        cols = [i for i, c in enumerate(classes) if c in present]
         q = proba[:, cols] / np.clip(proba[:, cols].sum(1, keepdims=True), 1e-12, None)
-        out["roc_auc"] = roc_auc_score(yv, q, multi_class="ovr", labels=[classes[i] for i in cols])
+        pos = {classes[i]: j for j, i in enumerate(cols)}
+        out["roc_auc"] = roc_auc_score(np.array([pos[v] for v in yv]), q, multi_class="ovr", labels=list(range(len(cols))))
         kw = dict(average="macro", zero_division=0)
     out["f1"] = f1_score(yv, pred, **kw)
     out["precision"] = precision_score(yv, pred, **kw)
     out["recall"] = recall_score(yv, pred, **kw)
-    out["log_loss"] = log_loss(yv, np.clip(proba, 1e-15, 1), labels=classes)
+    index = {c: i for i, c in enumerate(classes)}
+    if all(v in index for v in present):
+        codes = np.array([index[v] for v in yv])  # (n,) column of each row's true class in proba
+        out["log_loss"] = log_loss(codes, np.clip(proba, 1e-15, 1), labels=list(range(len(classes))))
+    else:  # a test class the model never saw has no column
+        out["log_loss"] = np.nan
     return {k: float(v) for k, v in out.items()}
+
+
+def _fit(model, X: pd.DataFrame, y: pd.Series, n_real: int):
+    """Fit; a model that tunes itself (mlp) learns which leading rows are real, to validate on them only."""
+    if "n_real" in inspect.signature(model.fit).parameters:
+        return model.fit(X, y, n_real=n_real)
+    return model.fit(X, y)
 
 
 def split(df: pd.DataFrame, cfg: BoostConfig, seed: int, size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -184,10 +216,14 @@ def run_cell(
     base.update(n_synthetic=len(Xa) - len(X), ratio_used=getattr(aug, "ratio_", np.nan), augment_s=augment_s)
     for name in models:
         t1 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = MODELS[name](seed).fit(Xa, ya)
-            scores = _scores(model, test.drop(columns=cfg.target), test[cfg.target], positive)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = _fit(MODELS[name](seed), Xa, ya, n_real=len(X))
+                scores = _scores(model, test.drop(columns=cfg.target), test[cfg.target], positive)
+        except Exception as e:  # like a failing augmenter: recorded, the grid goes on
+            rows.append(dict(base, model=name, model_s=time.perf_counter() - t1, error=f"{type(e).__name__}: {e}"))
+            continue
         rows.append(dict(base, model=name, model_s=time.perf_counter() - t1, **scores))
     out: dict = {"rows": rows}
     if showcase and getattr(aug, "generative", False) and len(Xa) > len(X):
@@ -241,6 +277,7 @@ def _prepare_output(out: Path, cfg: BoostConfig, overwrite: bool) -> pd.DataFram
     if overwrite:
         for p in (config_path, results_path):
             p.unlink(missing_ok=True)
+        shutil.rmtree(out / "showcase", ignore_errors=True)  # else the report would show the old run's generator
     if results_path.exists() and not config_path.exists():
         raise OutputError(f"{results_path} exists without config.json; use another output directory or --overwrite")
     if config_path.exists():
@@ -295,8 +332,8 @@ def run_boost(
     cfg = BoostConfig(
         dataset=dataset_name,
         target=target,
-        sizes=sorted(int(s) for s in sizes),
-        seeds=[int(s) for s in seeds],
+        sizes=sorted(_whole_numbers(sizes, "sizes")),
+        seeds=_whole_numbers(seeds, "seeds"),
         augmenters=list(augmenters),
         models=list(models),
         ratio=ratio,

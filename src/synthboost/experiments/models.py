@@ -2,7 +2,8 @@
 
 ``logreg``, ``rf``, ``hgb`` (HistGradientBoosting, the gradient-boosting reference) and
 ``mlp``: a PyTorch network with dropout whose hyperparameters (layers, units, dropout,
-learning rate, activation) are chosen by a randomized search on the training rows only.
+learning rate, activation) are chosen by a randomized search validated on the real
+training rows only (synthetic rows are trained on, never validated on).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.utils import _safe_indexing
 
 from ..errors import ParameterError
 
@@ -85,13 +87,13 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
         t = torch.as_tensor(codes, dtype=torch.long)  # (N,)
         g = torch.Generator().manual_seed(int(self.random_state or 0))
-        layers, width = [], X.shape[1]
-        for _ in range(self.hidden_layers):
-            layers += [torch.nn.Linear(width, self.units), self._ACT[self.activation](), torch.nn.Dropout(self.dropout)]
-            width = self.units
-        layers.append(torch.nn.Linear(width, len(self.classes_)))
         with torch.random.fork_rng():  # layer init and dropout draw from this seed, not the global stream
             torch.manual_seed(int(self.random_state or 0))
+            layers, width = [], X.shape[1]
+            for _ in range(self.hidden_layers):
+                layers += [torch.nn.Linear(width, self.units), self._ACT[self.activation](), torch.nn.Dropout(self.dropout)]
+                width = self.units
+            layers.append(torch.nn.Linear(width, len(self.classes_)))
             self.net_ = torch.nn.Sequential(*layers)
             opt = torch.optim.Adam(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             self.net_.train()
@@ -114,25 +116,62 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(1)]
 
 
-def _mlp(random_state: int, n_iter: int = 8) -> Pipeline:
-    space = {
-        "clf__hidden_layers": [1, 2, 3],
-        "clf__units": [16, 32, 64, 128],
-        "clf__dropout": [0.0, 0.1, 0.3, 0.5],
-        "clf__lr": loguniform(3e-4, 1e-2),
-        "clf__activation": ["relu", "tanh", "elu"],
-    }
-    base = Pipeline([("prep", preprocessor()), ("clf", TorchMLPClassifier(random_state=random_state))])
-    # the search sees only the rows passed to fit (real + synthetic training rows)
-    return RandomizedSearchCV(
-        base,
-        space,
-        n_iter=n_iter,
-        cv=StratifiedKFold(3, shuffle=True, random_state=random_state),
-        scoring="roc_auc_ovr",
-        random_state=random_state,
-        error_score=0.5,
-    )
+class SearchedMLP(ClassifierMixin, BaseEstimator):
+    """The MLP with hyperparameters (layers, units, dropout, learning rate, activation) from a
+    randomized search with 3-fold CV, validated on the *real* rows only, then refit on all rows.
+
+    ``fit(X, y, n_real=k)``: the first k rows are real (``GANResampler`` and the baselines put the
+    real rows first), the rest synthetic. Scoring the search on synthetic rows would reward
+    configurations that fit the generator (or, with oversampled copies on both sides of a fold,
+    memorise them); here the synthetic rows change what is trained, not how it is chosen.
+    """
+
+    def __init__(self, random_state: int = 0, n_iter: int = 8):
+        self.random_state = random_state
+        self.n_iter = n_iter
+
+    def _base(self) -> Pipeline:
+        return Pipeline([("prep", preprocessor()), ("clf", TorchMLPClassifier(random_state=self.random_state))])
+
+    def fit(self, X, y, n_real: int | None = None):
+        k = len(X) if n_real is None else int(n_real)
+        if not 0 < k <= len(X):
+            raise ParameterError(f"n_real={n_real!r} must be between 1 and the number of rows ({len(X)})")
+        space = {
+            "clf__hidden_layers": [1, 2, 3],
+            "clf__units": [16, 32, 64, 128],
+            "clf__dropout": [0.0, 0.1, 0.3, 0.5],
+            "clf__lr": loguniform(3e-4, 1e-2),
+            "clf__activation": ["relu", "tanh", "elu"],
+        }
+        search = RandomizedSearchCV(
+            self._base(),
+            space,
+            n_iter=self.n_iter,
+            cv=StratifiedKFold(3, shuffle=True, random_state=self.random_state),
+            scoring="roc_auc_ovr",
+            random_state=self.random_state,
+            error_score=0.5,
+            refit=False,
+        )
+        rows = np.arange(k)
+        search.fit(_safe_indexing(X, rows), _safe_indexing(y, rows))
+        self.best_params_ = search.best_params_
+        self.cv_results_ = search.cv_results_
+        # with n_real == len(X) this is exactly RandomizedSearchCV's own refit
+        self.best_estimator_ = self._base().set_params(**self.best_params_).fit(X, y)
+        self.classes_ = self.best_estimator_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.best_estimator_.predict_proba(X)
+
+    def predict(self, X):
+        return self.best_estimator_.predict(X)
+
+
+def _mlp(random_state: int, n_iter: int = 8) -> SearchedMLP:
+    return SearchedMLP(random_state=random_state, n_iter=n_iter)
 
 
 MODELS: dict[str, Callable[[int], object]] = {
