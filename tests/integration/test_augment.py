@@ -191,3 +191,27 @@ def test_registry_names_and_errors():
         make_augmenter("magic")
     with pytest.raises(SchemaError, match="single class"):
         make_augmenter("smote").fit_resample(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), pd.Series([1, 1, 1]))
+
+
+def test_ctgan_rows_keep_only_the_class_ctgan_labels_them_with():
+    from synthboost.baselines import CTGANAugmenter
+
+    class HalfRight:  # stands in for a fitted CTGAN whose condition is followed half the time
+        def __init__(self):
+            self.rng = np.random.default_rng(0)
+
+        def sample(self, n, condition_column, condition_value):
+            label = np.where(self.rng.uniform(size=n) < 0.5, condition_value, "other")
+            return pd.DataFrame({"a": np.where(label == condition_value, 1.0, -1.0), "__target__": label})
+
+    aug = CTGANAugmenter()
+    aug.model_, aug._cat, aug._X = HalfRight(), [], pd.DataFrame({"a": [1.0]})
+    rows = aug._generate("yes", 300, np.random.default_rng(0))
+    assert len(rows) == 300 and (rows["a"] == 1.0).all() and list(rows.columns) == ["a"]
+
+    class NeverRight(HalfRight):
+        def sample(self, n, condition_column, condition_value):
+            return pd.DataFrame({"a": -np.ones(n), "__target__": ["other"] * n})
+
+    aug.model_, aug.n_unfilled_ = NeverRight(), 0
+    assert len(aug._generate("yes", 40, np.random.default_rng(0))) == 0 and aug.n_unfilled_ == 40
