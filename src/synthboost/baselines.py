@@ -67,7 +67,7 @@ class GaussianNoise(RandomOversampler):
         rows = super()._generate(cls, k, rng)
         for c in self._numeric:
             std, lo, hi, integer = self._stats[c]
-            v = rows[c].to_numpy(dtype=float, na_value=np.nan) + rng.normal(0, self.scale * (std or 0.0), k)
+            v = rows[c].to_numpy(dtype=float, na_value=np.nan) + rng.normal(0, self.scale * (std if np.isfinite(std) else 0.0), k)
             v = np.clip(v, lo, hi)
             rows[c] = np.round(v) if integer else v
         return rows

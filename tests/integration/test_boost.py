@@ -94,6 +94,7 @@ def test_results_of_another_configuration_are_refused_untouched(grid, tmp_path):
     with pytest.raises(OutputError, match="data_fingerprint"):
         run_boost(df.iloc[:-1], target, **kw)
     assert (tmp_path / "results.csv").read_bytes() == before
+    assert len(run_boost(df, target, **dict(kw, ratio=1))) == 1  # 1 and 1.0 are the same setting: resumes
 
 
 @pytest.mark.parametrize(

@@ -126,3 +126,7 @@ def test_summary_table():
     sub = res[(res["size"] == 20) & (res["augmenter"] == "a")]["roc_auc"]
     assert row["n"] == 4
     assert row["mean"] == pytest.approx(sub.mean()) and row["std"] == pytest.approx(sub.std())
+    two = pd.concat([res.assign(dataset="x"), res.assign(dataset="y", roc_auc=res["roc_auc"] + 0.1)])
+    t2 = summary_table(two)  # datasets stay apart
+    assert list(t2.columns[:2]) == ["dataset", "size"] and len(t2) == 8
+    assert (t2.groupby("dataset")["mean"].mean().diff().iloc[1]) == pytest.approx(0.1)

@@ -271,6 +271,14 @@ def _append(path: Path, rows: list[dict]) -> None:
         os.fsync(fh.fileno())
 
 
+def _same_setting(a: Any, b: Any) -> bool:
+    """Equal as read back from JSON: numbers by value (ratio 1 == 1.0), the rest as text."""
+    numbers = (int, float, np.number)
+    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return str(a) == str(b)
+
+
 def _prepare_output(out: Path, cfg: BoostConfig, overwrite: bool) -> pd.DataFrame:
     """Check an existing run is the same configuration; return its finished rows."""
     config_path, results_path = out / "config.json", out / "results.csv"
@@ -286,7 +294,7 @@ def _prepare_output(out: Path, cfg: BoostConfig, overwrite: bool) -> pd.DataFram
         except (OSError, json.JSONDecodeError) as e:
             raise OutputError(f"{config_path} is unreadable ({e}); use another output directory or --overwrite") from None
         new = asdict(cfg)
-        diff = [k for k in IDENTITY if str(old.get(k)) != str(new.get(k))]
+        diff = [k for k in IDENTITY if not _same_setting(old.get(k), new.get(k))]
         if diff:
             detail = ", ".join(f"{k}: {old.get(k)!r} there vs {new.get(k)!r} now" for k in diff)
             raise OutputError(

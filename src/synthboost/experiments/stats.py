@@ -203,7 +203,7 @@ def paired_gains(
 def summary_table(results: pd.DataFrame, metric: str = "roc_auc") -> pd.DataFrame:
     """Mean and standard deviation of ``metric`` over seeds, long format.
 
-    Columns: size, model, augmenter, n (seeds with a value), mean, std; sorted by size,
+    Columns: (dataset, when there are several,) size, model, augmenter, n (seeds with a value), mean, std; sorted by size,
     model, then augmenter with ``"none"`` first. Failed cells (NaN metric) are not counted.
     """
     if not isinstance(results, pd.DataFrame):
@@ -215,10 +215,11 @@ def summary_table(results: pd.DataFrame, metric: str = "roc_auc") -> pd.DataFram
     if "complete" in df.columns:
         df = df[df["complete"] == 1]
     df = df.assign(_v=pd.to_numeric(df[metric], errors="coerce"), augmenter=df["augmenter"].astype(str))
-    g = df.groupby(["size", "model", "augmenter"], sort=True)["_v"]
+    keys = (["dataset"] if "dataset" in df.columns and df["dataset"].nunique() > 1 else []) + ["size", "model", "augmenter"]
+    g = df.groupby(keys, sort=True)["_v"]  # several datasets in one table stay apart
     out = pd.DataFrame({"n": g.count(), "mean": g.mean(), "std": g.std(ddof=1)}).reset_index()
     out["_first"] = out["augmenter"] != "none"
-    out = out.sort_values(["size", "model", "_first", "augmenter"], kind="mergesort").drop(columns="_first")
+    out = out.sort_values(keys[:-1] + ["_first", "augmenter"], kind="mergesort").drop(columns="_first")
     return out.reset_index(drop=True)
 
 
