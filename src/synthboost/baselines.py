@@ -134,6 +134,9 @@ class SMOTEAugmenter(BaseAugmenter):
         return rows
 
 
+CTGAN_TRIES = 10  # sampling rounds per class before the shortfall is counted in n_unfilled_
+
+
 class CTGANAugmenter(BaseAugmenter):
     """CTGAN (the ``ctgan`` package, optional ``bench`` extra), sampled per class.
 
@@ -186,9 +189,6 @@ class CTGANAugmenter(BaseAugmenter):
             orig = {str(v): v for v in self._X[c].dropna().unique()}
             rows[c] = rows[c].map(lambda v: orig.get(v, np.nan))
         return rows
-
-
-CTGAN_TRIES = 10  # sampling rounds per class before the shortfall is counted in n_unfilled_
 
 
 def _gan(objective: str | None = None, ratio_override: Any = None, **resampler) -> Callable:

@@ -72,13 +72,9 @@ def run_confidence(
             raise ParameterError(f"positive class {positive_class!r} is not a value of {target!r}: {sorted(map(str, y.unique()))}")
         positive_class = match[0]
     # every sampling argument is checked before minutes of training, not after
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ParameterError(f"n={n!r} must be a positive integer (rows to generate)")
-    if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
-        raise ParameterError(f"candidates={candidates!r} must be a positive integer")
-    parse_confidence(confidence, int(n), np.random.default_rng(0))
     gan = ConfidenceGAN(None, positive_class=positive_class, random_state=random_state, **(gan_params or {}))
-    gan._screen_for(screen)
+    gan._check_request(n, candidates, screen, min_n=1)  # a report needs rows
+    parse_confidence(confidence, int(n), np.random.default_rng(0))
     X = df.drop(columns=target)
     try:
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)

@@ -428,11 +428,7 @@ class ConfidenceGAN(TabularGAN):
         the classifier).
         """
         self._check_fitted()
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParameterError(f"n={n!r} must be a non-negative integer")
-        if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
-            raise ParameterError(f"candidates={candidates!r} must be a positive integer")
-        screen = self._screen_for(screen)
+        screen = self._check_request(n, candidates, screen)
         rng = self._sample_rng if random_state is None else torch_generator(random_state, self.device)
         np_rng = np.random.default_rng(derive_seed(rng))
         if confidence is None:  # the natural distribution (see _natural_confidences), by inverse transform sampling
@@ -464,6 +460,13 @@ class ConfidenceGAN(TabularGAN):
             df["desired_confidence"] = c
             df["achieved_confidence"] = achieved
         return df
+
+    def _check_request(self, n: Any, candidates: Any, screen: int | None, min_n: int = 0) -> int:
+        """Check ``sample``'s counts (the confidence run does so before training); return the screening width."""
+        for name, v, low in (("n", n, min_n), ("candidates", candidates, 1)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                raise ParameterError(f"{name}={v!r} must be an integer >= {low}")
+        return self._screen_for(screen)
 
     def _screen_for(self, screen: int | None) -> int:
         """The screening width ``sample`` uses: ``SCREEN`` for the closed loop, 1 (off) for the plain design."""
