@@ -103,6 +103,13 @@ class BaseAugmenter(BaseEstimator):
     def _filter(self, X: pd.DataFrame, cls: Any, k: int, rng: np.random.Generator) -> pd.DataFrame:
         return self._generate(cls, k, rng)
 
+    #: fitted attributes that belong to the generator (dropped when a fit adds no rows)
+    _generator_attrs: tuple[str, ...] = ()
+
+    def _forget_generator(self) -> None:
+        for name in self._generator_attrs:
+            self.__dict__.pop(name, None)
+
     # -- public API -----------------------------------------------------------------
     def fit(self, X, y):
         self.fit_resample(X, y)
@@ -130,6 +137,7 @@ class BaseAugmenter(BaseEstimator):
         self.n_unfilled_ = 0  # synthetic rows the filters could not supply (counted, never faked)
         if sum(counts.values()) == 0:
             self.n_synthetic_ = 0
+            self._forget_generator()  # a generator from an inner fold or an earlier fit made none of these rows
             return self._output(Xf, ys, Xf.iloc[:0], ys.iloc[:0], info)
         self._fit_generator(Xf, ys, rng)
         parts, labels = [], []
@@ -272,6 +280,7 @@ class GANResampler(BaseAugmenter):
         self.random_state = random_state
 
     _TARGET = "__synthboost_target__"
+    _generator_attrs = ("synthesizer_", "_encoder", "_nn", "_labeler")
 
     def _fit_generator(self, X, y, rng):
         if self.keep_most_realistic is not None and not 0 < self.keep_most_realistic <= 1:

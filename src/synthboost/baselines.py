@@ -145,6 +145,7 @@ class CTGANAugmenter(BaseAugmenter):
     """
 
     generative = True
+    _generator_attrs = ("model_", "_X")
 
     def __init__(self, ratio: float = 1.0, sampling_strategy: Any = "preserve", epochs: int = 300, random_state: int | None = None):
         self.ratio = ratio

@@ -118,10 +118,15 @@ def test_auto_ratio_falls_back_to_zero_when_synthetic_rows_hurt(cancer):
     poisoned = GANResampler(SpySynth(poison=True), ratio="auto", min_label_confidence=None, random_state=0)
     Xa, _ = poisoned.fit_resample(X, y)
     assert poisoned.ratio_ == 0.0 and len(Xa) == 150
+    assert not hasattr(poisoned, "synthesizer_")  # the inner folds' generators made none of these rows
     assert set(poisoned.auto_scores_) == {0.0, 0.5, 1.0, 2.0, 4.0}
     assert poisoned.auto_scores_[4.0] < poisoned.auto_scores_[0.0]
-    honest = GANResampler(SpySynth(), ratio="auto", ratio_grid=[0, 1], random_state=0).fit_resample(X, y)
-    assert len(honest[0]) in (150, 300)
+    honest = GANResampler(SpySynth(), ratio="auto", ratio_grid=[0, 1], random_state=0)
+    assert len(honest.fit_resample(X, y)[0]) in (150, 300)
+    assert hasattr(honest, "synthesizer_") == (honest.ratio_ > 0)
+    fitted = GANResampler(SpySynth(), ratio=1, random_state=0).fit(X, y)
+    assert hasattr(fitted, "synthesizer_")
+    assert not hasattr(fitted.set_params(ratio=0).fit(X, y), "synthesizer_")  # a refit that adds nothing
     with pytest.raises(ParameterError, match="dict sampling_strategy"):  # fixed counts: nothing to choose
         GANResampler(SpySynth(), ratio="auto", sampling_strategy={y.iloc[0]: 10}).fit_resample(X, y)
 
