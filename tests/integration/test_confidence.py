@@ -119,6 +119,30 @@ def test_calibration_maps_targets_to_conditions_that_reach_them(cancer):
         ConfidenceGAN(clf, calibration_rows=10, **FAST).fit(X)
 
 
+def test_a_surrogate_refresh_that_goes_non_finite_is_undone(cancer, monkeypatch):
+    from synthboost.synthesizers import confidence as mod
+
+    X, y, clf = cancer
+    real = mod._SurrogateRefresher._score_generated
+    calls, states = [], []
+
+    def poisoned(self):  # the second refresh gets NaN black-box scores
+        x, t, mae = real(self)
+        calls.append(1)
+        states.append({k: v.clone() for k, v in self.gan.surrogate_.state_dict().items()})
+        return (x, t * float("nan"), float("nan")) if len(calls) == 2 else (x, t, mae)
+
+    monkeypatch.setattr(mod._SurrogateRefresher, "_score_generated", poisoned)
+    gan = ConfidenceGAN(clf, surrogate_every=1, **FAST).fit(X)
+    assert [h["undone"] for h in gan.surrogate_history_] == [False, True, False, False]
+    assert gan.surrogate_history_[1]["surrogate_loss"] is None
+    # the third refresh started from the surrogate as it was before the undone one
+    for k, v in states[1].items():
+        assert torch.equal(v, states[2][k]), k
+    assert all(torch.isfinite(p).all() for p in gan.surrogate_.parameters())
+    assert np.isfinite(gan.sample(50, confidence=0.5, return_confidence=True)["achieved_confidence"]).all()
+
+
 def test_same_seed_same_rows_and_save_load_round_trip(cancer, tmp_path):
     X, y, clf = cancer
     a = ConfidenceGAN(clf, **FAST).fit(X)

@@ -17,6 +17,8 @@ its ``aux_loss`` hook and an epoch callback for the surrogate refresh).
 
 from __future__ import annotations
 
+import copy
+import math
 import warnings
 from typing import Any, Mapping, Sequence
 
@@ -608,11 +610,26 @@ class _SurrogateRefresher:
     def callback(self, trainer: Trainer, row: dict) -> None:
         if trainer.epoch % self.gan.surrogate_every and trainer.epoch != trainer.config.epochs:
             return None
+        # The surrogate changes only here, after the engine has stored the epoch as good, so its
+        # divergence rollback (G, D and their optimizers) restarts from this same surrogate.
+        # A refresh that goes non-finite is undone instead of poisoning the confidence term.
+        S = self.gan.surrogate_
+        before = (copy.deepcopy(S.state_dict()), copy.deepcopy(self.opt.state_dict()), self.buffer_x, self.buffer_c)
         x, t, mae = self._score_generated()
         self.buffer_x = (self.buffer_x + [x])[-4:]  # the last few generators' rows
         self.buffer_c = (self.buffer_c + [t])[-4:]
         loss = self.distill(steps=50)
-        self.gan.surrogate_history_.append({"epoch": trainer.epoch, "surrogate_loss": loss, "black_box_mae": mae})
+        finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in S.parameters())
+        if not finite:
+            S.load_state_dict(before[0])
+            self.opt.load_state_dict(before[1])
+            self.buffer_x, self.buffer_c = before[2], before[3]
+        self.gan.surrogate_history_.append({
+            "epoch": trainer.epoch,
+            "surrogate_loss": loss if finite else None,
+            "black_box_mae": mae if math.isfinite(mae) else None,
+            "undone": not finite,
+        })
         return None
 
 
