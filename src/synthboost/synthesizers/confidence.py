@@ -194,6 +194,10 @@ class ConfidenceGAN(TabularGAN):
     ``achieved_confidence`` (the black box's score of the decoded row). The closed loop's
     surrogate screens by default (``screen=4``: the closest of 4 rows per target by the
     surrogate, no black-box calls); ``candidates=k`` picks by the black box.
+
+    ``surrogate_history_`` has one entry per surrogate refresh: epoch, distillation loss,
+    the black box's MAE on the fresh generated rows, and ``undone`` (a refresh whose loss
+    or weights went non-finite is undone, so the confidence term keeps the previous surrogate).
     """
 
     def __init__(
