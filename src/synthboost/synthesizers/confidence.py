@@ -618,16 +618,17 @@ class _SurrogateRefresher:
         # divergence rollback (G, D and their optimizers) restarts from this same surrogate.
         # A refresh that goes non-finite is undone instead of poisoning the confidence term.
         S = self.gan.surrogate_
-        before = (copy.deepcopy(S.state_dict()), copy.deepcopy(self.opt.state_dict()), self.buffer_x, self.buffer_c)
+        weights, opt_state = copy.deepcopy(S.state_dict()), copy.deepcopy(self.opt.state_dict())
+        buffers = self.buffer_x, self.buffer_c
         x, t, mae = self._score_generated()
         self.buffer_x = (self.buffer_x + [x])[-4:]  # the last few generators' rows
         self.buffer_c = (self.buffer_c + [t])[-4:]
         loss = self.distill(steps=50)
         finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in S.parameters())
         if not finite:
-            S.load_state_dict(before[0])
-            self.opt.load_state_dict(before[1])
-            self.buffer_x, self.buffer_c = before[2], before[3]
+            S.load_state_dict(weights)
+            self.opt.load_state_dict(opt_state)
+            self.buffer_x, self.buffer_c = buffers
         self.gan.surrogate_history_.append({
             "epoch": trainer.epoch,
             "surrogate_loss": loss if finite else None,
