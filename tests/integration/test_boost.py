@@ -102,6 +102,8 @@ def test_results_of_another_configuration_are_refused_untouched(grid, tmp_path):
     [
         (dict(sizes=[500]), ParameterError, "larger than the training pool"),
         (dict(sizes=[4]), ParameterError, "too small to hold every class"),
+        (dict(sizes=[397]), ParameterError, "leaves 1 of the 398 pool rows out"),  # stratified split needs 2
+        (dict(test_size=0.001), ParameterError, "at least 2 \\(one per class\\) on each side"),
         (dict(augmenters=["none", "magic"]), ParameterError, "unknown augmenter 'magic'"),
         (dict(models=["svm"]), ParameterError, "unknown model"),
         (dict(target="nope"), SchemaError, "not in the data"),
@@ -139,6 +141,11 @@ def test_a_failing_augmenter_is_recorded_and_the_grid_goes_on(grid, monkeypatch,
     bad = res[res["augmenter"] == "broken"]
     assert len(bad) == 2 and bad["error"].str.contains("RuntimeError: peer library failed").all()
     assert res.loc[res["augmenter"] == "none", "roc_auc"].notna().all()
+    # once the cause is gone, the same command retries only the failed cells, and their results replace the errors
+    monkeypatch.setitem(AUGMENTERS, "broken", spy_factory)
+    again = run_boost(df, target, sizes=[40], seeds=2, augmenters=["none", "broken"], models=["logreg"],
+                      output=tmp_path / "run", progress=False)
+    assert len(SEEN) == 2 and len(again) == 4 and (again["error"] == "").all() and again["roc_auc"].notna().all()
 
 
 def test_joblib_and_dask_give_the_serial_results(grid, tmp_path):
@@ -154,11 +161,14 @@ def test_joblib_and_dask_give_the_serial_results(grid, tmp_path):
     pd.testing.assert_frame_equal(serial, par)
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(
-        cluster
-    ) as client:
-        dask = ordered(run_boost(df, target, output=tmp_path / "dask", scheduler=client, **kw))
+    # worker processes reached by address, as `--scheduler tcp://host:8786` does: cells travel between processes
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        dask = ordered(run_boost(df, target, output=tmp_path / "dask", scheduler=cluster.scheduler_address, **kw))
+        with Client(cluster) as client:  # an existing client is used as is
+            more = run_boost(df, target, output=tmp_path / "dask", scheduler=client, **dict(kw, seeds=3))
     pd.testing.assert_frame_equal(serial, dask)
+    assert len(more) == 9 and set(more["seed"]) == {0, 1, 2}
 
 
 def test_cli_boost_prints_a_summary_and_resumes(grid, tmp_path):

@@ -108,7 +108,15 @@ def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
         raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
     if cfg.positive_class is not None and cfg.positive_class not in cfg.classes:
         raise ParameterError(f"positive_class={cfg.positive_class!r} is not a class of {cfg.target!r}: {cfg.classes}")
-    pool = len(df) - int(np.ceil(cfg.test_size * len(df)))
+    n_test = int(np.ceil(cfg.test_size * len(df)))
+    pool = len(df) - n_test
+    k = len(counts)
+    # a stratified split needs at least one row per class on each side
+    if n_test < k or pool < k:
+        raise ParameterError(
+            f"test_size={cfg.test_size!r} holds out {n_test} of {len(df)} rows and leaves {pool} for training; "
+            f"a stratified split needs at least {k} (one per class) on each side"
+        )
     share = counts / counts.sum()
     for n in cfg.sizes:
         if not isinstance(n, (int, np.integer)) or n < 1:
@@ -117,6 +125,11 @@ def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
             raise ParameterError(
                 f"size {n} is larger than the training pool ({pool} rows after holding out "
                 f"{cfg.test_size:.0%} for testing); use sizes <= {pool}"
+            )
+        if pool - k < n < pool:
+            raise ParameterError(
+                f"size {n} leaves {pool - n} of the {pool} pool rows out of the subsample, fewer than the {k} "
+                f"classes a stratified subsample needs; use a size <= {pool - k} or the whole pool ({pool})"
             )
         smallest = share.idxmin()
         if n * share.min() < 2:
@@ -251,13 +264,15 @@ def _showcase(aug, train, test, Xs, ys, cfg, seed, size, augmenter) -> dict:
 
 # -- the results file ---------------------------------------------------------------------
 def read_results(path: Path) -> pd.DataFrame:
-    """Finished rows of a results file; a line cut short by an interruption is ignored."""
+    """Finished rows of a results file; a line cut short by an interruption is ignored, and a cell
+    that was retried after failing is read as its latest attempt."""
     if not path.exists():
         return pd.DataFrame(columns=COLUMNS[:-1])
     df = pd.read_csv(path, on_bad_lines="skip", dtype={"error": str, "augmenter": str, "model": str})
     if "complete" not in df.columns:
         raise OutputError(f"{path} is not a synthboost results file (no 'complete' column); use another output directory")
-    df = df[df["complete"] == 1].drop(columns="complete").reset_index(drop=True)
+    df = df[df["complete"] == 1].drop(columns="complete")
+    df = df.drop_duplicates(["seed", "size", "augmenter", "model"], keep="last").reset_index(drop=True)
     df["error"] = df["error"].fillna("")
     return df.astype({"seed": int, "size": int, "n_real": int})
 
@@ -361,7 +376,8 @@ def run_boost(
     write_json(out / "config.json", asdict(cfg))
     positive = _positive(cfg, data[cfg.target])
 
-    finished = set(zip(done["seed"], done["size"], done["augmenter"], done["model"]))
+    ok = done[done["error"] == ""]  # a failed cell is not finished: running the command again retries it
+    finished = set(zip(ok["seed"], ok["size"], ok["augmenter"], ok["model"]))
     sizes_r, seeds_r, augs_r, models_r = requested
     cells = []
     for seed in seeds_r:
