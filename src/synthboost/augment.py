@@ -30,7 +30,8 @@ def synthetic_counts(y: pd.Series, ratio: float, strategy: Any = "preserve") -> 
     ``"preserve"``: ``round(ratio * n)`` rows split in the classes' proportions (largest
     remainder, so the total is exact). ``"balance"``: the same total, given to the
     smallest classes first so the augmented classes end as equal as possible. A dict
-    ``{class: count}`` is taken as is (``ratio`` is ignored).
+    ``{class: count}`` is the number of rows each named class has *after* resampling, as in
+    imbalanced-learn's over-samplers (``ratio`` is ignored; classes not named get none).
     """
     counts = y.value_counts(sort=False)
     classes = list(counts.index)
@@ -38,10 +39,13 @@ def synthetic_counts(y: pd.Series, ratio: float, strategy: Any = "preserve") -> 
         unknown = [c for c in strategy if c not in classes]
         if unknown:
             raise ParameterError(f"sampling_strategy names classes {unknown} that are not in y; classes are {classes}")
-        bad = {c: k for c, k in strategy.items() if not isinstance(k, (int, np.integer)) or k < 0}
+        bad = {c: k for c, k in strategy.items()
+               if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < counts[c]}
         if bad:
-            raise ParameterError(f"sampling_strategy counts must be non-negative integers, got {bad}")
-        return {c: int(strategy.get(c, 0)) for c in classes}
+            have = {c: int(counts[c]) for c in bad}
+            raise ParameterError(f"sampling_strategy gives each class's row count after resampling, an integer at least "
+                                 f"its current count {have}; got {bad}")
+        return {c: int(strategy[c]) - int(counts[c]) if c in strategy else 0 for c in classes}
     if strategy not in STRATEGIES:
         raise ParameterError(f"sampling_strategy={strategy!r} must be one of {STRATEGIES} or a dict {{class: count}}")
     total = int(round(ratio * len(y)))
@@ -236,7 +240,8 @@ class GANResampler(BaseAugmenter):
         given rows only, and falls back to 0 when no ratio beats real rows alone; the
         choice is ``ratio_`` and the scores ``auto_scores_``.
     sampling_strategy : "preserve", "balance" or dict
-        Class make-up of the synthetic rows (see :func:`synthetic_counts`).
+        Class make-up of the synthetic rows (see :func:`synthetic_counts`); a dict
+        ``{class: count}`` gives a class's rows after resampling, as in imbalanced-learn.
     min_distance : float or None
         Drop synthetic rows closer than this to a real training row (near-copies), in
         the standardized space of :class:`synthboost.metrics.RowEncoder` (1 = one standard

@@ -58,7 +58,10 @@ def test_synthetic_counts_are_exact():
     assert sum(synthetic_counts(y, 0.33, "preserve").values()) == 33
     assert synthetic_counts(y, 0.5, "balance") == {"a": 5, "b": 45}  # 75 / 75 afterwards
     assert synthetic_counts(y, 0.2, "balance") == {"a": 0, "b": 20}
-    assert synthetic_counts(y, 9.0, {"b": 5}) == {"a": 0, "b": 5}
+    assert synthetic_counts(y, 9.0, {"b": 35}) == {"a": 0, "b": 5}  # rows after resampling, as in imblearn
+    assert synthetic_counts(y, 1.0, {"a": 70, "b": 70}) == {"a": 0, "b": 40}
+    with pytest.raises(ParameterError, match="at least its current count"):
+        synthetic_counts(y, 1.0, {"b": 5})
     with pytest.raises(ParameterError, match="sampling_strategy"):
         synthetic_counts(y, 1.0, "equalize")
     with pytest.raises(ParameterError, match="not in y"):
