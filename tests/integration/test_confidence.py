@@ -254,3 +254,23 @@ def test_confidence_run_checks_its_arguments_before_training(tmp_path):
             run_confidence(df, target, output=tmp_path / "out", gan_params=kwargs.pop("gan_params", {"epochs": 1}),
                            echo=lambda _: None, **kwargs)
     assert not (tmp_path / "out").exists()
+
+
+def test_classifier_descriptions_from_a_file_and_their_bad_values(tmp_path):
+    import json
+
+    from synthboost.experiments.confidence import make_classifier, run_confidence
+
+    spec = tmp_path / "bb.json"
+    spec.write_text(json.dumps({"model": "rf", "params": {"clf__n_estimators": 7}}))
+    assert make_classifier(str(spec)).get_params()["clf__n_estimators"] == 7
+    with pytest.raises(ParameterError, match='"params" must be an object'):
+        make_classifier('{"model": "rf", "params": [7]}')
+    with pytest.raises(ParameterError, match="do not fit model"):
+        make_classifier('{"model": "rf", "params": {"n_trees": 7}}')
+    df, target = datasets.load("breast_cancer")
+    # a value of the wrong type passes set_params and fails only when the black box is trained
+    with pytest.raises(ParameterError, match="cannot be trained"):
+        run_confidence(df, target, output=tmp_path / "out", classifier='{"model": "rf", "params": {"clf__n_estimators": "many"}}',
+                       gan_params={"epochs": 1}, echo=lambda _: None)
+    assert not (tmp_path / "out").exists()

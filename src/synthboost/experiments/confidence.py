@@ -30,9 +30,12 @@ def make_classifier(spec: str, random_state: int = 0):
                              'like {"model": "rf", "params": {"clf__n_estimators": 100}}') from None
     if not isinstance(desc, dict) or desc.get("model") not in MODELS:
         raise ParameterError(f"a classifier description needs \"model\" in {list(MODELS)}; got {desc!r}")
+    params = desc.get("params", {})
+    if not isinstance(params, dict):
+        raise ParameterError(f"a classifier description's \"params\" must be an object of parameter: value; got {params!r}")
     model = make_model(desc["model"], random_state)
     try:
-        return model.set_params(**desc.get("params", {}))
+        return model.set_params(**params)
     except ValueError as e:
         raise ParameterError(f"classifier parameters {desc.get('params')!r} do not fit model {desc['model']!r}: {e}") from None
 
@@ -81,7 +84,11 @@ def run_confidence(
     except ValueError as e:  # test_size out of range, or a class too rare to split by class
         raise ParameterError(f"cannot split {len(df)} rows into training and held-out parts with test_size={test_size!r} "
                              f"stratified by {target!r}: {e}") from None
-    clf = make_classifier(classifier, random_state).fit(Xtr, ytr)
+    clf = make_classifier(classifier, random_state)
+    try:
+        clf.fit(Xtr, ytr)
+    except (ValueError, TypeError) as e:  # e.g. a parameter value of the wrong type, which sklearn checks at fit
+        raise ParameterError(f"the black box {classifier!r} cannot be trained on the {len(Xtr)} training rows: {e}") from None
     echo(f"black box {classifier}: trained on {len(Xtr)} rows; {len(Xte)} held out")
     gan = gan.set_params(classifier=clf).fit(Xtr)
     with warnings.catch_warnings(record=True) as caught:  # shown on the console and in the report
