@@ -1,8 +1,10 @@
 """Named augmenters for the boosting harness: the GAN and the baselines it must beat.
 
 All share :class:`~synthboost.augment.BaseAugmenter`'s contract (``fit_resample``, the same
-``ratio`` / ``sampling_strategy`` semantics), so every augmenter adds the same number of
-rows of the same classes and comparisons are fair. Adding one is one registry entry:
+``ratio`` / ``sampling_strategy`` semantics), so every augmenter is asked for the same number of
+rows of the same classes. Filters (the GAN's label filter) and a peer that cannot produce a
+class may supply fewer; the shortfall is recorded (``n_synthetic_``, the results' ``n_synthetic``)
+and the report states it, never filled with copies. Adding one is one registry entry:
 ``register_augmenter("name", factory)`` where ``factory(random_state, ratio)`` returns a sampler.
 """
 

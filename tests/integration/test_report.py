@@ -48,6 +48,8 @@ def _results(sizes, seeds, augmenters, models, rng) -> pd.DataFrame:
                     row.update(log_loss=float(0.9 - auc / 2 + rng.normal(0, 0.01)), augment_s=0.1, model_s=0.05, error="", complete=1)
                     rows.append(row)
     df = pd.DataFrame(rows)
+    # one cell whose filter could not supply every requested row
+    df.loc[(df["augmenter"] == "gan") & (df["seed"] == 3) & (df["size"] == sizes[0]), "n_synthetic"] = int(0.8 * sizes[0])
     # one failed cell, as the runner records it: metrics empty, error filled
     failed = dict(df.iloc[-1])
     failed.update({m: np.nan for m in METRICS}, seed=99, error="SchemaError: too few rows of class 'bad'")
@@ -118,6 +120,8 @@ def test_report_content(run_dir):
     # the GAN's clear gain shows up as significant rows; the failed cell is reported
     assert text.count('class="sig-gain"') >= 1
     assert "1 result row(s) failed" in text
+    # rows added per augmenter, with the shortfall of the one short cell (the failed cell not counted)
+    assert "<b>smote</b> 1.00." in text and "<b>gan</b> 0.99 (fewer rows than asked in 1 of 30 cells, 0.3% of" in text
     for key in ("column_shape_similarity", "association_difference", "detection_auc"):
         assert key in text
     assert "0.4200" in text  # realism share

@@ -39,7 +39,8 @@ def plot_roc(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike, tit
 
 def plot_confidence_histograms(real_conf: np.ndarray, real_positive: np.ndarray, generated_conf: np.ndarray,
                                path: str | os.PathLike, positive: Any = "positive") -> Path:
-    """Black-box confidence of real rows by true class (left) and of generated rows (right)."""
+    """Black-box confidence of real rows by true class (left) and of generated rows by the class the
+    black box gives them (right: P >= 0.5 is its call for ``positive``; generated rows have no true class)."""
     plt = _figure()
     bins = np.linspace(0, 1, 21)
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
@@ -47,8 +48,11 @@ def plot_confidence_histograms(real_conf: np.ndarray, real_positive: np.ndarray,
     a.hist(real_conf[~real_positive], bins, alpha=0.6, label=f"other classes ({int((~real_positive).sum())})")
     a.set(title="real held-out rows", xlabel=f"P({positive})", ylabel="rows")
     a.legend(fontsize=9)
-    b.hist(generated_conf, bins, color="#ff7f0e", alpha=0.8)
-    b.set(title=f"generated rows ({len(generated_conf)})", xlabel=f"achieved P({positive})")
+    called = generated_conf >= 0.5
+    b.hist(generated_conf[called], bins, alpha=0.6, label=f"called {positive} ({int(called.sum())})")
+    b.hist(generated_conf[~called], bins, alpha=0.6, label=f"called another class ({int((~called).sum())})")
+    b.set(title=f"generated rows ({len(generated_conf)}), by the black box's call", xlabel=f"achieved P({positive})")
+    b.legend(fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
 

@@ -173,7 +173,7 @@ def _read_results(path: Path) -> pd.DataFrame:
         raise DataFileError(f"{str(path)!r} lacks the column(s) {missing}; it is not a results file of `synthboost boost`")
     if df.empty:
         raise DataFileError(f"{str(path)!r} holds no finished results yet; run (or resume) `synthboost boost` first")
-    df = df.copy()
+    df = df.drop_duplicates(["seed", "size", "augmenter", "model"], keep="last").copy()  # a retried cell: its latest try
     df["augmenter"] = df["augmenter"].astype(str)
     df["model"] = df["model"].astype(str)
     return df.reset_index(drop=True)
@@ -212,6 +212,31 @@ def _errors_note(results: pd.DataFrame) -> str:
         f'<p class="warn">{len(err)} result row(s) failed and are left out of the statistics ({parts}). '
         f"First error: <code>{first}</code></p>"
     )
+
+
+def _rows_added_note(results: pd.DataFrame) -> str:
+    """Synthetic rows per real row for each augmenter, and the cells that got fewer than they asked for
+    (a filter or a peer library that could not supply every row), so equal-size comparisons are not assumed."""
+    need = {"seed", "size", "augmenter", "n_real", "n_synthetic", "ratio_used"}
+    if not need <= set(results.columns):
+        return ""
+    ok = results["error"].fillna("").astype(str).str.len() == 0 if "error" in results.columns else True
+    cells = results[ok & (results["augmenter"] != BASELINE)].drop_duplicates(["seed", "size", "augmenter"])
+    if cells.empty:
+        return ""
+    parts = []
+    for aug, g in cells.groupby("augmenter", sort=True):
+        added = (g["n_synthetic"] / g["n_real"]).mean()
+        asked = np.round(g["ratio_used"] * g["n_real"])  # "preserve"/"balance" ask for exactly round(ratio * n)
+        short = int((g["n_synthetic"] < asked).sum())
+        text = f"<b>{_e(aug)}</b> {added:.2f}"
+        if g["ratio_used"].nunique() > 1:
+            text += f" (ratio chosen per cell: {_fmt(sorted(g['ratio_used'].unique().tolist()))})"
+        if short:
+            text += f" (fewer rows than asked in {short} of {len(g)} cells, {(asked - g['n_synthetic']).clip(lower=0).sum() / asked.sum():.1%} of the asked rows missing)"
+        parts.append(text)
+    return ('<p class="note">Synthetic rows added per real row, mean over cells: ' + "; ".join(parts) +
+            ". Rows a filter rejects are replaced by fresh ones; what still could not be supplied is missing, never faked.</p>")
 
 
 def _summary_section(gains: pd.DataFrame | None, metric: str, baseline_note: str | None) -> str:
@@ -403,6 +428,7 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     body.append(_config_section(config, results, metric))
     body.append(_errors_note(results))
     body.append(_summary_section(gains, metric, baseline_note))
+    body.append(_rows_added_note(results))
 
     p = plot_learning_curves(results, figures / "learning_curves.png", metric=metric)
     body.append('<section id="curves"><h2>Learning curves</h2>')
