@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from .base import make_rngs
+from .base import check_number, make_rngs
 from .errors import ParameterError, SchemaError
 
 STRATEGIES = ("preserve", "balance")
@@ -75,6 +75,9 @@ def _as_frame(X: Any, y: Any) -> tuple[pd.DataFrame, pd.Series, dict]:
             raise SchemaError(f"X must be a 2-D table (DataFrame or array), got shape {arr.shape}")
         Xf = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
         info["dtype"] = arr.dtype
+    if np.ndim(y) != 1:
+        raise SchemaError(f"y must be one label per row (a Series or 1-D array), got shape {np.shape(y)}; "
+                          "for a one-column DataFrame pass df[column]")
     ys = pd.Series(np.asarray(y), name=getattr(y, "name", None))
     if len(ys) != len(Xf):
         raise SchemaError(f"X has {len(Xf)} rows but y has {len(ys)}; they must match")
@@ -358,16 +361,16 @@ def enhance(
     return_holdout: bool = False,
 ):
     """Data boosting: keep a random stratified ``fraction`` of the rows, train a generator
-    on that subset only, and add ``multiplier`` x as many synthetic rows.
+    on that subset only, and add ``multiplier`` x as many synthetic rows (``"auto"``: the ratio
+    :class:`GANResampler` chooses by inner cross-validation on the subset).
 
     Returns ``(X_aug, y_aug)`` (the subset first, then the synthetic rows); with
     ``return_holdout=True`` also ``(X_rest, y_rest)``, the rows the generator never saw,
     which are fair test data.
     """
-    if not 0 < fraction <= 1:
-        raise ParameterError(f"fraction={fraction!r} must be in (0, 1]")
-    if multiplier < 0:
-        raise ParameterError(f"multiplier={multiplier!r} must be >= 0")
+    check_number("fraction", fraction, low=0, high=1, low_open=True)
+    if not (isinstance(multiplier, str) and multiplier == "auto"):
+        check_number("multiplier", multiplier, low=0, hint=" or 'auto' (chosen by inner cross-validation)")
     Xf, ys, info = _as_frame(X, y)
     rng, seed = make_rngs(random_state)
     counts = ys.value_counts()

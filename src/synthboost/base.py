@@ -26,6 +26,43 @@ def make_rngs(random_state: Any) -> tuple[np.random.Generator, int]:
     return rng, int(rng.integers(2**62))
 
 
+def check_number(name: str, value: Any, *, integer: bool = False, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, high_open: bool = False, optional: bool = False, hint: str = "") -> None:
+    """Raise ParameterError unless ``value`` is a number (an integer if asked) in the given range.
+
+    Checked before any arithmetic, so a string or None fails here and not as a TypeError deep in training.
+    """
+    if value is None and optional:
+        return
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    ok = isinstance(value, kinds) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        what = "an integer" if integer else "a number"
+        rng = ""
+        if low is not None and high is not None:
+            rng = f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        elif low is not None:
+            rng = f" {'>' if low_open else '>='} {low:g}"
+        elif high is not None:
+            rng = f" {'<' if high_open else '<='} {high:g}"
+        raise ParameterError(f"{name}={value!r} must be {what}{rng}{' or None' if optional else ''}{hint}")
+
+
+def sample_seed(random_state: Any) -> int | None:
+    """The seed of a sampling call: None (continue the model's own stream), an int, or one drawn from a Generator."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**62))
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool) and random_state >= 0:
+        return int(random_state)
+    raise ParameterError(f"random_state={random_state!r} must be None, a non-negative int or a numpy Generator")
+
+
 def torch_generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
     g = torch.Generator(device=device)
     g.manual_seed(int(seed))
@@ -84,6 +121,8 @@ class BaseSynthesizer(BaseEstimator):
                 f"load it with that class"
             )
         sig = inspect.signature(cls.__init__).parameters
+        if not isinstance(meta.get("params", {}), dict):
+            raise ModelFileError(f"{str(directory)!r} has no parameter table in its model.json; the model is corrupted")
         params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in meta.get("params", {}).items() if k in sig}
         if device is not None:
             params["device"] = device

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from .errors import DataFileError, ModelFileError, OutputError
+from .errors import DataFileError, ModelFileError, OutputError, SchemaError
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
@@ -128,8 +128,14 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict) -> Path:
     if d.exists() and not d.is_dir():
         raise OutputError(f"model path {str(d)!r} exists and is not a directory; choose another path")
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    # the description is made before anything is written: a value JSON cannot hold leaves no half-saved model
+    try:
+        text = json.dumps({"format_version": FORMAT_VERSION, **meta}, indent=1, allow_nan=True, default=_json_default)
+    except (TypeError, ValueError) as e:
+        raise SchemaError(f"the model cannot be saved: {e}; convert such columns to strings, numbers or "
+                          "datetime64 before fitting") from None
     atomic_write(d / WEIGHTS_FILE, lambda tmp: save_file(tensors, tmp))
-    write_json(d / META_FILE, {"format_version": FORMAT_VERSION, **meta})
+    write_text(d / META_FILE, text)
     return d
 
 

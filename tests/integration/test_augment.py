@@ -176,6 +176,22 @@ def test_enhance_trains_on_the_fraction_only(german, fast):
         enhance(X, y, fraction=0)
     with pytest.raises(ParameterError, match="too few to hold every class"):
         enhance(X, y, fraction=0.002)
+    with pytest.raises(ParameterError, match="fraction=None must be a number"):
+        enhance(X, y, fraction=None)
+    with pytest.raises(ParameterError, match="multiplier='lots' must be a number >= 0 or 'auto'"):
+        enhance(X, y, multiplier="lots")
+    with pytest.raises(SchemaError, match="one label per row"):
+        enhance(X, german[["class"]])
+
+
+def test_enhance_with_an_automatic_multiplier(cancer):
+    X, y = cancer
+    SpySynth.fitted.clear()
+    Xa, ya = enhance(X, y, fraction=0.3, multiplier="auto", synthesizer=SpySynth(), random_state=0)
+    n = int(0.3 * len(X))  # 170 real rows, then what the ratio chosen on them adds
+    assert len(Xa) == len(ya) >= n and row_keys(Xa.iloc[:n]) <= row_keys(X)
+    # the inner CV fitted generators on folds of the 170 rows, then the final one on all of them
+    assert len(SpySynth.fitted) > 1 and all(len(f) <= n for f in SpySynth.fitted)
 
 
 @pytest.mark.parametrize("name", ["random_oversample", "gaussian_noise", "smote"])

@@ -9,6 +9,7 @@ import pytest
 from synthboost import (
     ConditionError,
     DataFileError,
+    ModelFileError,
     OutputError,
     ParameterError,
     SchemaError,
@@ -49,6 +50,15 @@ def test_bad_tables(df, kwargs, error, match):
         ({"hidden_dims": (0, 4)}, "hidden_dims"),
         ({"epochs": -1}, "epochs"),
         ({"random_state": "seed"}, "random_state"),
+        # wrong types fail in the check, not as a TypeError deep in training
+        ({"dropout": "0.1"}, "dropout='0.1' must be a number in \\[0, 1\\)"),
+        ({"lr": "0.001"}, "lr="),
+        ({"epochs": "ten"}, "epochs='ten' must be an integer"),
+        ({"noise_dim": "64"}, "noise_dim"),
+        ({"gumbel_tau": None}, "gumbel_tau"),
+        ({"minibatch_discrimination": None}, "minibatch_discrimination"),
+        ({"batch_size": 1}, "batch_size=1 must be an integer >= 2"),  # BatchNorm needs 2 rows
+        ({"device": "gpu"}, "device='gpu' is not a torch device"),
     ],
 )
 def test_bad_parameters(german, params, match):
@@ -64,9 +74,67 @@ def test_bad_conditions(german, fast):
         gan.sample(5, conditions={"purpose": "radio/tv"})
     with pytest.raises(ParameterError, match="n="):
         gan.sample(-3)
+    with pytest.raises(ParameterError, match="conditions=1 must be a dict"):
+        gan.sample(5, conditions=1)
+    with pytest.raises(ParameterError, match="random_state"):
+        gan.sample(5, random_state="x")
+    # a numpy Generator is a valid random_state: the same stream state gives the same rows
+    a = gan.sample(5, random_state=np.random.default_rng(3))
+    pd.testing.assert_frame_equal(a, gan.sample(5, random_state=np.random.default_rng(3)))
     plain = TabularGAN(**fast).fit(german.head(100))
     with pytest.raises(ConditionError, match="fit with target="):
         plain.sample(5, conditions={"class": "bad"})
+
+
+def test_labels_passed_as_y(german, fast):
+    X, y = german.head(60).drop(columns="class"), german.head(60)["class"]
+    with pytest.raises(SchemaError, match="one label per row of X \\(60 rows\\)"):
+        TabularGAN(**fast).fit(X, y=y.iloc[:30])
+    # integer column names (a DataFrame made from an array), a missing value, and a label Series named 3
+    rng = np.random.default_rng(0)
+    arr = rng.normal(size=(40, 3))
+    arr[0, 1] = np.nan
+    df = pd.DataFrame(arr)
+    gan = TabularGAN(**fast).fit(df, y=pd.Series(rng.choice(["u", "v"], 40), name=3))
+    out = gan.sample(6, conditions={3: "v"})
+    assert list(out.columns) == [0, 1, 2, 3] and (out[3] == "v").all()
+
+
+def test_time_zone_aware_datetimes_come_back_in_their_zone(fast, tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=40), "ts": pd.date_range("2020-01-01", periods=40, freq="D", tz="Europe/Berlin")})
+    gan = TabularGAN(**fast).fit(df)
+    out = gan.sample(20)
+    assert str(out["ts"].dt.tz) == "Europe/Berlin"
+    assert out["ts"].between(df["ts"].min() - pd.Timedelta(days=1), df["ts"].max() + pd.Timedelta(days=1)).all()
+    gan.save(tmp_path / "m")
+    assert str(TabularGAN.load(tmp_path / "m").sample(3)["ts"].dt.tz) == "Europe/Berlin"
+
+
+def test_model_files_that_cannot_be_saved_or_read(tmp_path, fast):
+    import datetime
+    import json
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=40), "d": [datetime.date(2020, 1, 1 + i % 28) for i in range(40)]})
+    gan = TabularGAN(**fast).fit(df)
+    with pytest.raises(SchemaError, match="cannot be saved.*date"):
+        gan.save(tmp_path / "m")
+    assert not (tmp_path / "m").exists()  # nothing half-saved
+    ok = TabularGAN(**fast).fit(df[["a"]])
+    ok.save(tmp_path / "ok")
+    meta = json.loads((tmp_path / "ok" / "model.json").read_text())
+    (tmp_path / "ok" / "model.json").write_text(json.dumps(dict(meta, params=[])))
+    with pytest.raises(ModelFileError, match="no parameter table"):
+        TabularGAN.load(tmp_path / "ok")
+
+
+def test_dataset_files_that_are_not_what_they_should_be(tmp_path):
+    from synthboost import datasets
+
+    (tmp_path / "pima_diabetes.csv").write_text("")
+    with pytest.raises(DataFileError, match="cannot be read as the pima_diabetes CSV"):
+        datasets.load("pima_diabetes", data_dir=tmp_path)
 
 
 def test_data_files(tmp_path):

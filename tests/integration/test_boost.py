@@ -111,6 +111,7 @@ def test_results_of_another_configuration_are_refused_untouched(grid, tmp_path):
         (dict(sizes=["abc"]), ParameterError, "whole numbers"),
         (dict(sizes=[40, 40]), ParameterError, "twice"),
         (dict(seeds=[-1]), ParameterError, "seeds must be non-negative"),
+        (dict(n_jobs=0), ParameterError, "n_jobs=0 must be a non-zero integer"),
     ],
 )
 def test_bad_grids_fail_before_anything_is_written(grid, tmp_path, change, error, match):

@@ -179,6 +179,8 @@ def numeric_values(s: pd.Series, kind: str) -> np.ndarray:
     """Float view of a numeric or datetime column (datetimes as seconds since the epoch)."""
     if kind == "datetime":
         dt = pd.to_datetime(s)
+        if getattr(dt.dtype, "tz", None) is not None:  # time-zone aware: seconds since the epoch in UTC
+            dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
         out = np.full(len(s), np.nan)
         mask = dt.notna().to_numpy()
         out[mask] = dt[mask].astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
@@ -191,8 +193,9 @@ def restore_series(values: Sequence[Any] | np.ndarray, spec: ColumnSpec, index: 
     if spec.kind == "datetime":
         v = np.asarray(values, dtype=float)
         ns = pd.array(np.round(v * 1e9), dtype="Int64")
-        s = pd.Series(pd.to_datetime(ns, unit="ns"), index=index, name=spec.name)
-        return s.astype(spec.dtype)
+        aware = isinstance(pd.api.types.pandas_dtype(spec.dtype), pd.DatetimeTZDtype)
+        s = pd.Series(pd.to_datetime(ns, unit="ns", utc=aware), index=index, name=spec.name)
+        return s.astype(spec.dtype)  # a time-zone aware column goes back from UTC to its own zone
     if spec.kind == "categorical" and spec.categorical_dtype is not None:
         cat = pd.CategoricalDtype(categories=spec.categorical_dtype)
         return pd.Series(pd.Categorical(values, dtype=cat), index=index, name=spec.name)

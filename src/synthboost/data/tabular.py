@@ -59,7 +59,7 @@ class _ContinuousEncoder:
         else:
             spans = [OutputSpan(1, "tanh", name), OutputSpan(len(self.state["means"]), "softmax", name)]
         if self.spec.has_missing:
-            spans.append(OutputSpan(2, "softmax", name + "#missing"))
+            spans.append(OutputSpan(2, "softmax", f"{name}#missing"))
         return spans
 
     # -- encode / decode ---------------------------------------------------------

@@ -365,6 +365,8 @@ def run_boost(
         classes=[c.item() if hasattr(c, "item") else c for c in classes],
     )
     _validate(data, cfg)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ParameterError(f"n_jobs={n_jobs!r} must be a non-zero integer (1 = serial, -1 = one job per core)")
     cfg.data_fingerprint = fingerprint(data)
     requested = (list(cfg.sizes), list(cfg.seeds), list(cfg.augmenters), list(cfg.models))
     out = Path(output)

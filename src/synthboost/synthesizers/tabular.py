@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..base import BaseSynthesizer, derive_seed, make_rngs, torch_generator
+from ..base import BaseSynthesizer, check_number, derive_seed, make_rngs, sample_seed, torch_generator
 from ..data.schema import OutputSpan, TableSchema, infer_schema, restore_series, to_native, validate_frame
 from ..data.tabular import CONTINUOUS_ENCODINGS, TabularTransformer
 from ..errors import ConditionError, ParameterError, SchemaError
@@ -192,18 +192,30 @@ class TabularGAN(BaseSynthesizer):
             raise ParameterError(
                 f"continuous_encoding={self.continuous_encoding!r} is not one of {list(CONTINUOUS_ENCODINGS)}"
             )
-        if not isinstance(self.pac, int) or self.pac < 1:
-            raise ParameterError(f"pac={self.pac!r} must be a positive integer (1 disables packing)")
-        if not 0 <= self.dropout < 1:
-            raise ParameterError(f"dropout={self.dropout!r} must be in [0, 1)")
-        if self.minibatch_discrimination < 0 or self.minibatch_kernel_dim < 1:
-            raise ParameterError("minibatch_discrimination must be >= 0 and minibatch_kernel_dim >= 1")
+        check_number("pac", self.pac, integer=True, low=1, hint=" (1 disables packing)")
+        check_number("epochs", self.epochs, integer=True, low=1, optional=True, hint=" (None: chosen from the table size)")
+        # BatchNorm needs at least 2 rows per batch
+        check_number("batch_size", self.batch_size, integer=True, low=2, optional=True, hint=" (None: chosen from the table size)")
+        check_number("noise_dim", self.noise_dim, integer=True, low=1)
+        check_number("lr", self.lr, low=0, low_open=True, optional=True, hint=" (None: the objective's default)")
+        check_number("n_critic", self.n_critic, integer=True, low=1, optional=True, hint=" (None: the objective's default)")
+        check_number("label_smoothing", self.label_smoothing, low=0.5, high=1, low_open=True, hint=" (0.9 is typical, 1 = off)")
+        check_number("label_flip", self.label_flip, low=0, high=0.5, high_open=True)
+        check_number("instance_noise", self.instance_noise, low=0)
+        check_number("dropout", self.dropout, low=0, high=1, high_open=True)
+        check_number("minibatch_discrimination", self.minibatch_discrimination, integer=True, low=0, hint=" (0 = off)")
+        check_number("minibatch_kernel_dim", self.minibatch_kernel_dim, integer=True, low=1)
+        check_number("gumbel_tau", self.gumbel_tau, low=0)
+        check_number("checkpoint_every", self.checkpoint_every, integer=True, low=0)
         if self.hidden_dims is not None and (
-            len(self.hidden_dims) == 0 or any(not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden_dims)
+            isinstance(self.hidden_dims, (str, bytes)) or not hasattr(self.hidden_dims, "__len__") or len(self.hidden_dims) == 0
+            or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden_dims)
         ):
             raise ParameterError(f"hidden_dims={self.hidden_dims!r} must be a non-empty list of positive integers")
-        if self.gumbel_tau < 0:
-            raise ParameterError(f"gumbel_tau={self.gumbel_tau!r} must be >= 0")
+        try:
+            torch.device(self.device)
+        except (RuntimeError, TypeError):
+            raise ParameterError(f"device={self.device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:0' or 'mps'") from None
         if self.categorical_sampling not in ("sample", "mode"):
             raise ParameterError(f"categorical_sampling={self.categorical_sampling!r} must be 'sample' or 'mode'")
 
@@ -254,8 +266,13 @@ class TabularGAN(BaseSynthesizer):
         self._validate_params()
         df = validate_frame(X)
         if y is not None:
-            name = getattr(y, "name", None) or "target"
-            df = df.assign(**{name: np.asarray(y)})
+            values = np.asarray(y)
+            if values.ndim != 1 or len(values) != len(df):
+                raise SchemaError(f"y must hold one label per row of X ({len(df)} rows); got shape {values.shape}")
+            name = getattr(y, "name", None)
+            name = "target" if name is None else name
+            df = df.copy()
+            df[name] = values  # by item, not assign(): column names need not be strings
             target = name
         self._prepare_target(df, target)
         rng, torch_seed = make_rngs(self.random_state)
@@ -345,6 +362,9 @@ class TabularGAN(BaseSynthesizer):
     # -- sample -----------------------------------------------------------------------
     def _condition_codes(self, n: int, conditions: Mapping[str, Any] | None, rng: torch.Generator) -> np.ndarray | None:
         """Class index per row (exact counts for a condition), or None without a target."""
+        if conditions is not None and not isinstance(conditions, Mapping):
+            raise ParameterError(f"conditions={conditions!r} must be a dict {{target column: class}}, "
+                                 f"e.g. {{{self.target_ or 'target'!r}: ...}}")
         if conditions:
             unknown = [c for c in conditions if c != self.target_]
             if unknown:
@@ -368,7 +388,8 @@ class TabularGAN(BaseSynthesizer):
         self._check_fitted()
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ParameterError(f"n={n!r} must be a non-negative integer")
-        rng = self._sample_rng if random_state is None else torch_generator(random_state, self.device)
+        seed = sample_seed(random_state)
+        rng = self._sample_rng if seed is None else torch_generator(seed, self.device)
         codes = self._condition_codes(int(n), conditions, rng)
         eye = None if codes is None else torch.eye(len(self.classes_), device=self.device)
         cond_at = None if codes is None else lambda a, b: eye[torch.as_tensor(codes[a:b], device=self.device)]
