@@ -98,11 +98,15 @@ def _require(path: Path, name: str) -> Path:
 
 
 def _read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as fh:
-        raw = fh.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+        ndim = raw[3]
+        dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    except (OSError, EOFError, IndexError, ValueError) as e:
+        raise DataFileError(f"{str(path)!r} is not a gzipped IDX file ({type(e).__name__}: {e}); "
+                            "replace it with the original download") from None
 
 
 def load(name: str, data_dir: str | os.PathLike | None = None, *, split: str = "train"):
@@ -122,10 +126,14 @@ def load(name: str, data_dir: str | os.PathLike | None = None, *, split: str = "
         labels = _read_idx(_require(root / info.source / f"{prefix}-labels-idx1-ubyte.gz", name))
         return images, labels.astype(np.int64)
     path = _require(root / info.source, name)
-    if name.startswith("adult"):
-        df = pd.read_csv(path, na_values=["?"], skipinitialspace=True)
-    else:
-        df = pd.read_csv(path)
+    try:
+        if name.startswith("adult"):
+            df = pd.read_csv(path, na_values=["?"], skipinitialspace=True)
+        else:
+            df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise DataFileError(f"{str(path)!r} cannot be read as the {name} CSV ({type(e).__name__}: {e}); "
+                            "replace it with the original file") from None
     if name == "titanic":
         # identifiers and free text carry no learnable distribution
         df = df.drop(columns=["PassengerId", "Name", "Ticket", "Cabin"])

@@ -1,5 +1,7 @@
 """ConfidenceGAN: black-box confidence targets, the closed loop, persistence, bad input."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -191,6 +193,10 @@ def test_bad_input_gets_clear_errors(cancer):
         ConfidenceGAN(multi, positive_class="daisy", **FAST).fit(iris, target=target)
     ok = ConfidenceGAN(multi, positive_class=multi.classes_[0], **FAST).fit(iris, target=target)
     assert target not in ok.sample(5, confidence=0.9).columns
+    features = iris.drop(columns=target)
+    for score in (ok.confidence_of, ok.realism_scores):  # rows lacking a feature column
+        with pytest.raises(SchemaError, match=re.escape(f"lack the feature column(s) [{features.columns[1]!r}]")):
+            score(features.drop(columns=features.columns[1]))
     for bad in (1.5, -0.1, (0.9, 0.2), "x", [0.5, 0.5], "0.1:0.5:0.9", ("a", "b"), {"c": 0.5}, ["x"] * 5):
         with pytest.raises(ParameterError, match="confidence"):
             ok.sample(5, confidence=bad)

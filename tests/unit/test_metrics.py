@@ -8,6 +8,7 @@ from synthboost.metrics import (
     association_difference,
     association_matrix,
     column_shape_similarity,
+    column_shapes,
     detection_auc,
     distance_to_closest_record,
     embed_2d,
@@ -15,6 +16,7 @@ from synthboost.metrics import (
     fidelity_summary,
     nearest_real_rows,
     privacy_summary,
+    tstr_auc,
     tstr_trtr,
 )
 
@@ -135,6 +137,12 @@ def test_fidelity_bad_inputs(german):
         detection_auc(german, german.iloc[:0])
     with pytest.raises(ParameterError, match="cv"):
         detection_auc(german, german, cv=1)
+    with pytest.raises(SchemaError, match="real data must be a pandas DataFrame"):
+        column_shape_similarity(german.to_numpy(), german)
+    with pytest.raises(SchemaError, match="real data is empty"):
+        column_shapes(german.iloc[:0], german)
+    with pytest.raises(SchemaError, match="'age' is integer in the real data but the synthetic data holds non-numeric"):
+        column_shapes(german, german.assign(age="old"))
 
 
 # --- utility ----------------------------------------------------------------------------------
@@ -152,6 +160,8 @@ def test_tstr_trtr(halves):
     assert out["gap"] == pytest.approx(out["trtr_auc"] - out["tstr_auc"]) and out["gap"] > 0
     with pytest.raises(SchemaError):
         tstr_trtr(train, noise.drop(columns=["age"]), test, "class")
+    with pytest.raises(SchemaError, match="the test table lacks \\['age'\\]"):
+        tstr_auc(train, test.drop(columns=["age"]), "class")
 
 
 # --- privacy ----------------------------------------------------------------------------------

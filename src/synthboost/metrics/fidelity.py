@@ -21,6 +21,9 @@ def column_shapes(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
     Missingness counts as a category for categorical columns; numeric columns are
     compared on their present values. Returns columns ``column``, ``kind``, ``metric``, ``score``.
     """
+    check_frame(real, "real data")
+    if not isinstance(synthetic, pd.DataFrame):
+        raise SchemaError(f"synthetic data must be a pandas DataFrame, got {type(synthetic).__name__}")
     missing = [c for c in real.columns if c not in synthetic.columns]
     if missing:
         raise SchemaError(f"synthetic data lacks columns {missing} of the real data")
@@ -35,7 +38,11 @@ def column_shapes(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
             tvd = 0.5 * pr.sub(ps, fill_value=0).abs().sum()
             rows.append((spec.name, spec.kind, "1-TVD", 1.0 - float(tvd)))
         else:
-            a, b = numeric_values(r, spec.kind), numeric_values(s, spec.kind)
+            try:
+                a, b = numeric_values(r, spec.kind), numeric_values(s, spec.kind)
+            except (TypeError, ValueError):
+                raise SchemaError(f"column {spec.name!r} is {spec.kind} in the real data but the synthetic "
+                                  "data holds non-numeric values there") from None
             a, b = a[~np.isnan(a)], b[~np.isnan(b)]
             score = 0.0 if b.size == 0 else 1.0 - float(ks_2samp(a, b).statistic)
             rows.append((spec.name, spec.kind, "1-KS", score))

@@ -30,8 +30,11 @@ def tstr_auc(train: pd.DataFrame, test: pd.DataFrame, target: str, random_state:
     Train on synthetic rows for TSTR, on real rows for TRTR. Binary targets use the
     positive-class score; multi-class targets use one-vs-rest macro AUC.
     """
+    check_frame(train, "training table")
+    check_frame(test, "test table")
     if target not in train.columns or target not in test.columns:
         raise SchemaError(f"target column {target!r} must be in both tables")
+    test = check_same_columns(train, test, "the training table", "the test table")
     Xtr, Xte = _encode(train.drop(columns=[target]), test.drop(columns=[target]))
     ytr, yte = train[target].astype(str).to_numpy(), test[target].astype(str).to_numpy()
     if np.unique(ytr).size < 2:

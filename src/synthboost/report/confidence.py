@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..io import write_text
+from ..io import write_table, write_text
 from .boost_plots import _save
 from .html import _CSS, _SCRIPT, _e, _fmt, _img, _kv_table
 from .plots import _figure, plot_history
@@ -171,7 +171,7 @@ def confidence_report(gan, real: pd.DataFrame, y_real: pd.Series, generated: pd.
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_e(title)}</title><style>{_CSS}</style><script>{_SCRIPT}</script></head>\n"
             f"<body>\n{''.join(body)}\n</body></html>\n")
-    bins.to_csv(fig_dir / "per_bin_error.csv", index=False)
+    write_table(bins, fig_dir / "per_bin_error.csv")
     return write_text(out / "report.html", page), summary
 
 

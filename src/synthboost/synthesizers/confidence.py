@@ -29,7 +29,7 @@ from torch import nn
 import torch.nn.functional as F
 from sklearn.base import clone
 
-from ..base import derive_seed, make_rngs, torch_generator
+from ..base import derive_seed, make_rngs, sample_seed, torch_generator
 from ..data.schema import infer_schema, to_native, validate_frame
 from ..data.tabular import TabularTransformer
 from ..errors import ParameterError, SchemaError
@@ -117,12 +117,22 @@ class BlackBox:
 
     def confidence(self, X: pd.DataFrame) -> np.ndarray:
         """P(positive) per row (n,), clipped to [0, 1]."""
+        _require_columns(X, self.columns)
         if len(X) == 0:
             return np.zeros(0)
         p = np.asarray(self.classifier.predict_proba(X[self.columns]), dtype=np.float64)[:, self.index]
         if not np.isfinite(p).all():
             raise ParameterError("the classifier returned non-finite probabilities")
         return np.clip(p, 0.0, 1.0)
+
+
+def _require_columns(X: Any, columns: Sequence) -> None:
+    """Rows to score must be a DataFrame holding every feature column (extra columns are ignored)."""
+    if not isinstance(X, pd.DataFrame):
+        raise SchemaError(f"rows to score must be a pandas DataFrame, got {type(X).__name__}")
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise SchemaError(f"rows to score lack the feature column(s) {missing}; the model was fitted on {list(columns)}")
 
 
 def parse_confidence(confidence: Any, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -435,7 +445,8 @@ class ConfidenceGAN(TabularGAN):
         """
         self._check_fitted()
         screen = self._check_request(n, candidates, screen)
-        rng = self._sample_rng if random_state is None else torch_generator(random_state, self.device)
+        seed = sample_seed(random_state)
+        rng = self._sample_rng if seed is None else torch_generator(seed, self.device)
         np_rng = np.random.default_rng(derive_seed(rng))
         if confidence is None:  # the natural distribution (see _natural_confidences), by inverse transform sampling
             q = self.natural_confidence_quantiles_ or self.real_confidence_quantiles_
@@ -521,8 +532,7 @@ class ConfidenceGAN(TabularGAN):
         G used for the row's ``desired_confidence`` column if present, else the black box's
         score of the row)."""
         self._check_fitted()
-        if not isinstance(X, pd.DataFrame):
-            raise SchemaError(f"rows to score must be a pandas DataFrame, got {type(X).__name__}")
+        _require_columns(X, self.schema_.names)
         if confidence is None:
             # generated rows are judged at the condition G made them with (the calibrated target)
             c = self._condition_for(X["desired_confidence"].to_numpy(float)) if "desired_confidence" in X else self.confidence_of(X)
