@@ -507,7 +507,7 @@ class ConfidenceGAN(TabularGAN):
         lo, hi = q[1], q[99]
         share = float(((c < lo) | (c > hi)).mean())
         if share > 0.05:
-            warnings.warn(f"{share:.0%} of the requested confidences lie outside [{lo:.2f}, {hi:.2f}], the range in "
+            warnings.warn(f"{share:.0%} of the requested confidences lie outside [{lo:.3g}, {hi:.3g}], the range in "
                           "which the black box scores 98 % of rows like the training data; rows made for them are "
                           "less realistic (sample(n) without a confidence follows the data)", UserWarning, stacklevel=3)
 
