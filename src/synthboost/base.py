@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ def check_number(name: str, value: Any, *, integer: bool = False, low: float | N
     if value is None and optional:
         return
     kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = isinstance(value, kinds) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
+    ok = isinstance(value, kinds) and not isinstance(value, (bool, np.bool_))
+    ok = ok and (integer or math.isfinite(float(value)))  # float(): no numpy ufunc on huge Python ints
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:
@@ -58,9 +60,10 @@ def sample_seed(random_state: Any) -> int | None:
         return None
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**62))
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool) and random_state >= 0:
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool) \
+            and -(2**63) <= random_state < 2**64:  # what a torch generator can be seeded with
         return int(random_state)
-    raise ParameterError(f"random_state={random_state!r} must be None, a non-negative int or a numpy Generator")
+    raise ParameterError(f"random_state={random_state!r} must be None, a 64-bit int or a numpy Generator")
 
 
 def torch_generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
@@ -95,6 +98,8 @@ class BaseSynthesizer(BaseEstimator):
         for k, v in self.get_params(deep=False).items():
             if isinstance(v, tuple):
                 v = list(v)
+            if isinstance(v, (set, frozenset)):  # e.g. categorical={"a", "b"}: JSON has no sets
+                v = sorted(v, key=str)
             if isinstance(v, np.random.Generator):
                 v = None
             params[k] = v

@@ -132,8 +132,9 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict) -> Path:
     try:
         text = json.dumps({"format_version": FORMAT_VERSION, **meta}, indent=1, allow_nan=True, default=_json_default)
     except (TypeError, ValueError) as e:
-        raise SchemaError(f"the model cannot be saved: {e}; convert such columns to strings, numbers or "
-                          "datetime64 before fitting") from None
+        raise SchemaError(f"the model cannot be saved: {e} (a parameter or a column value that JSON cannot hold); "
+                          "pass parameters as numbers, strings or lists, and convert such columns to strings, "
+                          "numbers or datetime64 before fitting") from None
     atomic_write(d / WEIGHTS_FILE, lambda tmp: save_file(tensors, tmp))
     write_text(d / META_FILE, text)
     return d

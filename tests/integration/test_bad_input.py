@@ -81,6 +81,9 @@ def test_bad_conditions(german, fast):
     # a numpy Generator is a valid random_state: the same stream state gives the same rows
     a = gan.sample(5, random_state=np.random.default_rng(3))
     pd.testing.assert_frame_equal(a, gan.sample(5, random_state=np.random.default_rng(3)))
+    assert len(gan.sample(2, random_state=-1)) == 2  # any 64-bit seed a torch generator takes
+    with pytest.raises(ParameterError, match="64-bit int"):
+        gan.sample(2, random_state=2**64)
     plain = TabularGAN(**fast).fit(german.head(100))
     with pytest.raises(ConditionError, match="fit with target="):
         plain.sample(5, conditions={"class": "bad"})
@@ -121,8 +124,10 @@ def test_model_files_that_cannot_be_saved_or_read(tmp_path, fast):
     with pytest.raises(SchemaError, match="cannot be saved.*date"):
         gan.save(tmp_path / "m")
     assert not (tmp_path / "m").exists()  # nothing half-saved
-    ok = TabularGAN(**fast).fit(df[["a"]])
+    # a set of column names is a natural way to pass them; the model file stores it as a list
+    ok = TabularGAN(categorical={"k"}, **fast).fit(df[["a"]].assign(k=rng.integers(0, 3, 40)))
     ok.save(tmp_path / "ok")
+    assert TabularGAN.load(tmp_path / "ok").categorical == ("k",)
     meta = json.loads((tmp_path / "ok" / "model.json").read_text())
     (tmp_path / "ok" / "model.json").write_text(json.dumps(dict(meta, params=[])))
     with pytest.raises(ModelFileError, match="no parameter table"):

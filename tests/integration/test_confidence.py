@@ -105,7 +105,7 @@ def test_calibration_maps_targets_to_conditions_that_reach_them(cancer):
     assert d.between(nat[0], nat[-1]).all() and abs(d.median() - nat[50]) < 0.1
     # targets where the black box scores almost no rows like the data get a warning
     gan.natural_confidence_quantiles_ = np.linspace(0.3, 0.7, 101).tolist()
-    with pytest.warns(UserWarning, match="outside \\[0.30, 0.70\\]"):
+    with pytest.warns(UserWarning, match="outside \\[0.304, 0.696\\]"):
         gan.sample(20, confidence=0.1)
     import warnings
 

@@ -263,6 +263,14 @@ def _showcase(aug, train, test, Xs, ys, cfg, seed, size, augmenter) -> dict:
 
 
 # -- the results file ---------------------------------------------------------------------
+CELL_KEY = ["seed", "size", "augmenter", "model"]
+
+
+def latest_attempts(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (seed, size, augmenter, model): the last written, so a retried cell replaces its error."""
+    return df.drop_duplicates(CELL_KEY, keep="last").reset_index(drop=True)
+
+
 def read_results(path: Path) -> pd.DataFrame:
     """Finished rows of a results file; a line cut short by an interruption is ignored, and a cell
     that was retried after failing is read as its latest attempt."""
@@ -271,8 +279,7 @@ def read_results(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, on_bad_lines="skip", dtype={"error": str, "augmenter": str, "model": str})
     if "complete" not in df.columns:
         raise OutputError(f"{path} is not a synthboost results file (no 'complete' column); use another output directory")
-    df = df[df["complete"] == 1].drop(columns="complete")
-    df = df.drop_duplicates(["seed", "size", "augmenter", "model"], keep="last").reset_index(drop=True)
+    df = latest_attempts(df[df["complete"] == 1].drop(columns="complete"))
     df["error"] = df["error"].fillna("")
     return df.astype({"seed": int, "size": int, "n_real": int})
 

@@ -38,9 +38,11 @@ def plot_roc(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike, tit
 
 
 def plot_confidence_histograms(real_conf: np.ndarray, real_positive: np.ndarray, generated_conf: np.ndarray,
-                               path: str | os.PathLike, positive: Any = "positive") -> Path:
+                               path: str | os.PathLike, positive: Any = "positive",
+                               generated_called: np.ndarray | None = None) -> Path:
     """Black-box confidence of real rows by true class (left) and of generated rows by the class the
-    black box gives them (right: P >= 0.5 is its call for ``positive``; generated rows have no true class)."""
+    black box gives them (right; generated rows have no true class). ``generated_called``: whether the
+    black box predicts ``positive`` for each generated row (default: P >= 0.5, exact for two classes)."""
     plt = _figure()
     bins = np.linspace(0, 1, 21)
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
@@ -48,7 +50,7 @@ def plot_confidence_histograms(real_conf: np.ndarray, real_positive: np.ndarray,
     a.hist(real_conf[~real_positive], bins, alpha=0.6, label=f"other classes ({int((~real_positive).sum())})")
     a.set(title="real held-out rows", xlabel=f"P({positive})", ylabel="rows")
     a.legend(fontsize=9)
-    called = generated_conf >= 0.5
+    called = generated_conf >= 0.5 if generated_called is None else np.asarray(generated_called, bool)
     b.hist(generated_conf[called], bins, alpha=0.6, label=f"called {positive} ({int(called.sum())})")
     b.hist(generated_conf[~called], bins, alpha=0.6, label=f"called another class ({int((~called).sum())})")
     b.set(title=f"generated rows ({len(generated_conf)}), by the black box's call", xlabel=f"achieved P({positive})")
@@ -118,6 +120,8 @@ def confidence_report(gan, real: pd.DataFrame, y_real: pd.Series, generated: pd.
     pred = np.asarray(bb.predict(real[cols]))
     desired, achieved = generated["desired_confidence"].to_numpy(float), generated["achieved_confidence"].to_numpy(float)
     gen = generated[cols]
+    # the black box's own call on each generated row (with 3+ classes P(positive) < 0.5 can still win)
+    called = np.asarray([str(v) == str(pos) for v in bb.predict(gen)]) if len(gen) else np.zeros(0, bool)
 
     summary: dict[str, Any] = dict(extra or {})
     summary.update(
@@ -139,7 +143,8 @@ def confidence_report(gan, real: pd.DataFrame, y_real: pd.Series, generated: pd.
 
     figs = {
         "roc": plot_roc(is_pos.astype(int), real_conf, fig_dir / "roc.png"),
-        "hist": plot_confidence_histograms(real_conf, is_pos, achieved, fig_dir / "confidence_histograms.png", pos),
+        "hist": plot_confidence_histograms(real_conf, is_pos, achieved, fig_dir / "confidence_histograms.png", pos,
+                                          generated_called=called),
         "scatter": plot_desired_vs_achieved(desired, achieved, fig_dir / "desired_vs_achieved.png"),
         "history": plot_history(gan.history_, fig_dir / "history.png", title="ConfidenceGAN training"),
     }

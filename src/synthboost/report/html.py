@@ -168,12 +168,14 @@ def _read_results(path: Path) -> pd.DataFrame:
         raise DataFileError(f"cannot read {str(path)!r} ({e}); run `synthboost boost` again") from None
     if "complete" in df.columns:  # the runner marks finished rows; a cut-off last line is dropped
         df = df[df["complete"] == 1]
-    missing = [c for c in ("seed", "size", "augmenter", "model") if c not in df.columns]
+    missing = [c for c in ("seed", "size", "augmenter", "model") if c not in df.columns]  # boost.CELL_KEY
     if missing:
         raise DataFileError(f"{str(path)!r} lacks the column(s) {missing}; it is not a results file of `synthboost boost`")
     if df.empty:
         raise DataFileError(f"{str(path)!r} holds no finished results yet; run (or resume) `synthboost boost` first")
-    df = df.drop_duplicates(["seed", "size", "augmenter", "model"], keep="last").copy()  # a retried cell: its latest try
+    from ..experiments.boost import latest_attempts
+
+    df = latest_attempts(df)  # a retried cell: its latest try
     df["augmenter"] = df["augmenter"].astype(str)
     df["model"] = df["model"].astype(str)
     return df.reset_index(drop=True)
