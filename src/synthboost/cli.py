@@ -75,7 +75,9 @@ def _option_spec(hint: Any) -> tuple[Any, Callable[[Any], Any] | None]:
         def convert(text: Any, elem=elem) -> Any:
             if text is None or not isinstance(text, str):
                 return text
-            items = [t.strip() for t in text.split(",") if t.strip()]
+            items = [t.strip() for t in text.split(",")]
+            if "" in items:
+                raise ParameterError(f"{text!r} has an empty item; write a comma-separated list like 64,32")
             try:
                 return [elem(t) for t in items]
             except ValueError:
@@ -210,7 +212,10 @@ def load_data(spec: str, target: Optional[str]) -> tuple["pd.DataFrame", str, st
         if not target:
             raise ParameterError(f"--target is required for a data file; columns of {path.name} are {list(df.columns)}")
         return df, target, path.stem
-    df, default_target = ds.load(spec)
+    loaded = ds.load(spec)
+    if not hasattr(loaded[0], "columns"):  # mnist, fashion_mnist: (images, labels), not a table
+        raise ParameterError(f"{spec!r} is an image dataset; this command works on tables (see `synthboost datasets`)")
+    df, default_target = loaded
     return df, target or default_target, spec
 
 
@@ -225,13 +230,27 @@ def _csv(value: Any) -> str:
 
 
 def _split(text: str, what: str, kind: type = str) -> list:
+    parts = [t.strip() for t in text.split(",")]
+    if "" in parts and any(parts):
+        raise ParameterError(f"--{what} {text!r} has an empty item; write a comma-separated list like 50,100")
     try:
-        items = [kind(t.strip()) for t in text.split(",") if t.strip()]
+        items = [kind(t) for t in parts if t]
     except ValueError:
         raise ParameterError(f"--{what} {text!r} must be a comma-separated list of {kind.__name__}s") from None
     if not items:
         raise ParameterError(f"--{what} needs at least one value")
     return items
+
+
+def _ratio(text: str) -> Any:
+    """--ratio: one non-negative number or 'auto'."""
+    if text.strip() == "auto":
+        return "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(f"--ratio {text!r} must be one number >= 0 (synthetic rows per real row) or 'auto'") from None
+    return value
 
 
 def print_summary(results: "pd.DataFrame", metric: str = "roc_auc", echo: Callable[[str], None] = typer.echo) -> None:
@@ -304,7 +323,7 @@ def boost(
         augmenters=_split(augmenters, "augmenters"),
         models=_split(models, "models"),
         output=output,
-        ratio=ratio if ratio == "auto" else _split(ratio, "ratio", float)[0],
+        ratio=_ratio(ratio),
         test_size=test_size,
         positive_class=positive_class,
         dataset_name=name,

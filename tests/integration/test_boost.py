@@ -123,10 +123,29 @@ def test_bad_grids_fail_before_anything_is_written(grid, tmp_path, change, error
     assert not (tmp_path / "run").exists()
 
 
+def test_an_unreachable_scheduler_leaves_earlier_results_alone(grid, tmp_path, monkeypatch):
+    import synthboost.experiments.boost as boost
+
+    df, target = grid
+    kw = dict(sizes=[40], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
+    run_boost(df, target, **kw)
+    before = (tmp_path / "results.csv").read_bytes()
+
+    def unreachable(address):
+        raise ParameterError(f"cannot reach the Dask scheduler at {address}")
+
+    monkeypatch.setattr(boost, "_connect", unreachable)
+    with pytest.raises(ParameterError, match="cannot reach"):
+        run_boost(df, target, overwrite=True, scheduler="tcp://127.0.0.1:1", **kw)
+    assert (tmp_path / "results.csv").read_bytes() == before  # --overwrite discards nothing before connecting
+
+
 def test_single_class_target_is_refused(tmp_path):
     df = pd.DataFrame({"a": np.arange(50.0), "y": ["x"] * 50})
     with pytest.raises(SchemaError, match="single class"):
         run_boost(df, "y", sizes=[20], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
+    with pytest.raises(SchemaError, match="'a' has 50 distinct values in 50 rows; boosting needs a class label"):
+        run_boost(df, "a", sizes=[20], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
 
 
 class Broken(RandomOversampler):

@@ -48,6 +48,18 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     assert r.exit_code == 1 and "target column 'nope'" in r.output
     r = runner.invoke(app, ["fit", str(csv), "-o", str(tmp_path / "m"), "--objective", "lsgan"])
     assert r.exit_code == 1 and "objective" in r.output
+    r = runner.invoke(app, ["fit", str(csv), "-o", str(tmp_path / "m"), "--hidden-dims", "64,,32"])
+    assert r.exit_code == 1 and "empty item" in r.output
+    boost = ["boost", "iris", "--seeds", "1", "--sizes", "30", "--augmenters", "smote", "--models", "logreg", "--no-report"]
+    for extra, message in ((["--ratio", "-1"], "ratio=-1.0 must be a number >= 0"),
+                           (["--ratio", "1,2"], "--ratio '1,2' must be one number"),
+                           (["--sizes", "30,,60"], "empty item")):
+        r = runner.invoke(app, boost + extra + ["-o", str(tmp_path / "b")])
+        assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
+        assert not (tmp_path / "b" / "config.json").exists()  # refused before anything is written
+    for command in (["boost", "mnist", "-o", str(tmp_path / "b")], ["confidence", "mnist", "-o", str(tmp_path / "c")]):
+        r = runner.invoke(app, command)
+        assert r.exit_code == 1 and "'mnist' is an image dataset" in r.output
 
 
 def test_datasets_lists_builtins_and_files():

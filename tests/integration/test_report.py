@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthboost.errors import DataFileError
+from synthboost.errors import DataFileError, ParameterError
 
 METRICS = ["roc_auc", "accuracy", "balanced_accuracy", "f1", "precision", "recall", "log_loss"]
 SECTIONS = [
@@ -128,6 +128,9 @@ def test_report_content(run_dir):
 
     other = build_report(run_dir, output=run_dir / "out" / "r.html", metric="log_loss")
     assert other.is_file() and "log_loss" in other.read_text(encoding="utf-8")
+    for not_a_metric in ("seed", "size", "model"):
+        with pytest.raises(ParameterError, match=f"metric '{not_a_metric}' is not a metric column"):
+            build_report(run_dir, metric=not_a_metric)
 
 
 def test_report_needs_a_run(tmp_path):

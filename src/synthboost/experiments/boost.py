@@ -97,6 +97,9 @@ def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
     counts = y.value_counts()
     if len(counts) < 2:
         raise SchemaError(f"target column {cfg.target!r} has a single class ({counts.index[0]!r}); nothing to classify")
+    if len(counts) > len(y) / 2:  # e.g. a numeric column: most values unique, no class can be split
+        raise SchemaError(f"target column {cfg.target!r} has {len(counts)} distinct values in {len(y)} rows; "
+                          "boosting needs a class label column (pass --target with the label)")
     for name in cfg.augmenters:
         check_augmenter_available(name)
     unknown = [m for m in cfg.models if m not in MODELS]
@@ -104,6 +107,10 @@ def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
         raise ParameterError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
     if not cfg.sizes or not cfg.seeds or not cfg.augmenters or not cfg.models:
         raise ParameterError("sizes, seeds, augmenters and models must each name at least one value")
+    r = cfg.ratio
+    if not (r == "auto" if isinstance(r, str) else
+            isinstance(r, (int, float, np.number)) and not isinstance(r, bool) and np.isfinite(r) and r >= 0):
+        raise ParameterError(f"ratio={r!r} must be a number >= 0 (synthetic rows per real row) or 'auto'")
     if not 0 < cfg.test_size < 1:
         raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
     if cfg.positive_class is not None and cfg.positive_class not in cfg.classes:
@@ -315,6 +322,10 @@ def _prepare_output(out: Path, cfg: BoostConfig, overwrite: bool) -> pd.DataFram
             old = json.loads(config_path.read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise OutputError(f"{config_path} is unreadable ({e}); use another output directory or --overwrite") from None
+        lists = ("sizes", "seeds", "augmenters", "models")
+        if not isinstance(old, dict) or not all(isinstance(old.get(k, []), list) for k in lists):
+            raise OutputError(f"{config_path} is not a boosting configuration (edited by hand?); "
+                              "use another output directory or --overwrite")
         new = asdict(cfg)
         diff = [k for k in IDENTITY if not _same_setting(old.get(k), new.get(k))]
         if diff:
@@ -375,6 +386,15 @@ def run_boost(
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise ParameterError(f"n_jobs={n_jobs!r} must be a non-zero integer (1 = serial, -1 = one job per core)")
     cfg.data_fingerprint = fingerprint(data)
+    client, own = _connect(scheduler) if scheduler is not None else (None, False)  # before any file is touched
+    try:
+        return _run(data, cfg, output, overwrite, n_jobs, client, progress)
+    finally:
+        if own:
+            client.close()
+
+
+def _run(data, cfg: BoostConfig, output, overwrite: bool, n_jobs: int, client, progress: bool) -> pd.DataFrame:
     requested = (list(cfg.sizes), list(cfg.seeds), list(cfg.augmenters), list(cfg.models))
     out = Path(output)
     try:
@@ -397,11 +417,11 @@ def run_boost(
                     show = seed == seeds_r[0] and size == sizes_r[-1] and not (out / "showcase" / aug).exists()
                     cells.append((seed, size, aug, todo, show))
     if cells:
-        _execute(data, cfg, cells, positive, out, n_jobs, scheduler, progress)
+        _execute(data, cfg, cells, positive, out, n_jobs, client, progress)
     return read_results(out / "results.csv")
 
 
-def _execute(data, cfg, cells, positive, out, n_jobs, scheduler, progress) -> None:
+def _execute(data, cfg, cells, positive, out, n_jobs, client, progress) -> None:
     from tqdm.auto import tqdm
 
     results_path = out / "results.csv"
@@ -417,8 +437,8 @@ def _execute(data, cfg, cells, positive, out, n_jobs, scheduler, progress) -> No
         bar.update(1)
 
     try:
-        if scheduler is not None:
-            _run_dask(jobs, scheduler, collect)
+        if client is not None:
+            _run_dask(jobs, client, collect)
         elif n_jobs == 1:
             for job in jobs:
                 collect(run_cell(*job))
@@ -431,24 +451,27 @@ def _execute(data, cfg, cells, positive, out, n_jobs, scheduler, progress) -> No
         bar.close()
 
 
-def _run_dask(jobs, scheduler, collect) -> None:
+def _connect(scheduler) -> tuple[Any, bool]:
+    """(a distributed Client, whether this run opened it) from an address or a Client."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise ParameterError("--scheduler needs dask.distributed: pip install 'synthboost[dask]'") from None
-    own = not isinstance(scheduler, Client)
+    if isinstance(scheduler, Client):
+        return scheduler, False
     try:
-        client = Client(scheduler, timeout="20s") if own else scheduler
+        return Client(scheduler, timeout="20s"), True
     except OSError as e:
         raise ParameterError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
-    try:
-        data = client.scatter(jobs[0][0], broadcast=True)  # ship the table once, not per cell
-        futures = [client.submit(run_cell, data, *job[1:], pure=False) for job in jobs]
-        for fut in as_completed(futures):
-            collect(fut.result())
-    finally:
-        if own:
-            client.close()
+
+
+def _run_dask(jobs, client, collect) -> None:
+    from distributed import as_completed
+
+    data = client.scatter(jobs[0][0], broadcast=True)  # ship the table once, not per cell
+    futures = [client.submit(run_cell, data, *job[1:], pure=False) for job in jobs]
+    for fut in as_completed(futures):
+        collect(fut.result())
 
 
 def _write_showcase(directory: Path, show: dict) -> None:

@@ -402,9 +402,9 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
         raise DataFileError(f"run directory {str(run)!r} does not exist; run `synthboost boost` first")
     config = _read_config(run / "config.json")
     results = _read_results(run / "results.csv")
-    if metric not in results.columns:
-        numeric = [c for c in results.select_dtypes("number").columns if c not in _NOT_METRICS]
-        raise ParameterError(f"metric {metric!r} is not a column of {str(run / 'results.csv')!r}; choose one of {numeric}")
+    numeric = [c for c in results.select_dtypes("number").columns if c not in _NOT_METRICS]
+    if metric not in numeric:
+        raise ParameterError(f"metric {metric!r} is not a metric column of {str(run / 'results.csv')!r}; choose one of {numeric}")
     figures = run / "figures"
     output = Path(output) if output is not None else run / "report.html"
 
