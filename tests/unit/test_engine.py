@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from synthboost import TabularGAN
-from synthboost.errors import TrainingDivergedError
+from synthboost.errors import ModelFileError, ParameterError, TrainingDivergedError
 from synthboost.nn.objectives import BCEObjective
 from synthboost.training.engine import HISTORY_COLUMNS, one_cycle
 
@@ -102,3 +102,8 @@ def test_ctrl_c_leaves_a_resumable_checkpoint(german, fast, tmp_path):
     resumed = TabularGAN(**{**fast, "epochs": 3, "checkpoint_dir": ck}).fit(df, resume=True)
     assert resumed.history_["epoch"].tolist() == [1, 2, 3]
     pd.testing.assert_frame_equal(full.sample(30), resumed.sample(30))
+    # a checkpoint of another objective (other optimizers) or no checkpoint folder at all: clear errors
+    with pytest.raises(ModelFileError, match="optimizers.*another objective"):
+        TabularGAN(**{**fast, "epochs": 3, "checkpoint_dir": ck, "objective": "wgan"}).fit(df, resume=True)
+    with pytest.raises(ParameterError, match="checkpoint_dir=, which is not set"):
+        TabularGAN(**{**fast, "epochs": 3}).fit(df, resume=True)

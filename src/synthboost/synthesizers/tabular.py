@@ -213,9 +213,11 @@ class TabularGAN(BaseSynthesizer):
         ):
             raise ParameterError(f"hidden_dims={self.hidden_dims!r} must be a non-empty list of positive integers")
         try:
-            torch.device(self.device)
+            kind = torch.device(self.device).type
         except (RuntimeError, TypeError):
             raise ParameterError(f"device={self.device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:0' or 'mps'") from None
+        if kind == "cuda" and not torch.cuda.is_available():
+            raise ParameterError(f"device={self.device!r}: this torch has no CUDA device available; use 'cpu'")
         if self.categorical_sampling not in ("sample", "mode"):
             raise ParameterError(f"categorical_sampling={self.categorical_sampling!r} must be 'sample' or 'mode'")
 
@@ -264,6 +266,9 @@ class TabularGAN(BaseSynthesizer):
         they are then added as a column named ``"target"`` unless ``y`` is a named Series).
         """
         self._validate_params()
+        if resume and not self.checkpoint_dir:
+            raise ParameterError("resume=True continues from checkpoint_dir=, which is not set; pass the folder "
+                                 "the interrupted run wrote its checkpoint to")
         df = validate_frame(X)
         if y is not None:
             values = np.asarray(y)

@@ -56,6 +56,8 @@ def save(directory: str, trainer: "Trainer", rng: torch.Generator) -> None:
         "history": trainer.history,
         "opt_g": _flatten_optimizer("opt_g", trainer.opt_g.state_dict(), tensors),
         "opt_d": _flatten_optimizer("opt_d", trainer.opt_d.state_dict(), tensors),
+        # an optimizer's state loads into another kind without complaint and fails at its first step
+        "optimizers": [type(trainer.opt_g).__name__, type(trainer.opt_d).__name__],
     }
     save_model(directory, tensors, meta)
 
@@ -64,6 +66,10 @@ def load(directory: str, trainer: "Trainer", rng: torch.Generator) -> None:
     tensors, meta = load_model(directory)
     if meta.get("kind") != "checkpoint":
         raise ModelFileError(f"{directory!r} is not a training checkpoint")
+    here = [type(trainer.opt_g).__name__, type(trainer.opt_d).__name__]
+    if meta.get("optimizers", here) != here:
+        raise ModelFileError(f"checkpoint in {directory!r} was trained with optimizers {meta['optimizers']}, this model uses "
+                             f"{here} (another objective); delete it or use the same parameters")
     try:
         trainer.generator.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("generator.")})
         trainer.discriminator.load_state_dict(
@@ -73,7 +79,8 @@ def load(directory: str, trainer: "Trainer", rng: torch.Generator) -> None:
         trainer.opt_d.load_state_dict(_unflatten_optimizer("opt_d", meta["opt_d"], tensors))
     except (RuntimeError, KeyError, ValueError) as e:
         raise ModelFileError(
-            f"checkpoint in {directory!r} does not match this model ({e}); delete it or use the same parameters"
+            f"checkpoint in {directory!r} does not match this model ({str(e).strip().splitlines()[-1].strip()}); "
+            "delete it or use the same parameters"
         ) from None
     rng.set_state(tensors["rng_state"])
     trainer.epoch = int(meta["epoch"])
