@@ -18,7 +18,7 @@ from typing import Any, Callable, List, Optional
 
 import typer
 
-from .errors import ConditionError, ParameterError, SynthboostError
+from .errors import ConditionError, OutputError, ParameterError, SynthboostError
 
 app = typer.Typer(
     add_completion=False,
@@ -151,6 +151,7 @@ def fit(
     from .report.plots import plot_history
 
     df = read_table(data)
+    _check_output_dir(output)
     t0 = time.perf_counter()
     gan = TabularGAN(**model_params).fit(df, target=target, resume=resume)
     gan.save(output)
@@ -160,12 +161,20 @@ def fit(
     typer.echo(f"history: {Path(output) / 'history.png'}")
 
 
+def _check_output_dir(output: Path) -> None:
+    """A directory output that is an existing file fails now, not after minutes of training."""
+    if output.exists() and not output.is_dir():
+        raise OutputError(f"output {str(output)!r} exists and is not a directory; choose another path")
+
+
 def parse_conditions(items: List[str] | None) -> dict[str, str] | None:
     conditions = {}
     for item in items or []:
         col, sep, value = item.partition("=")
         if not sep or not col:
             raise ConditionError(f"--condition {item!r} must look like COLUMN=VALUE")
+        if col in conditions and conditions[col] != value:
+            raise ConditionError(f"--condition gives {col!r} twice ({conditions[col]!r} and {value!r}); give it once")
         conditions[col] = value
     return conditions or None
 
@@ -392,6 +401,7 @@ def confidence(
 
     parse_confidence(target_confidence, 1, np.random.default_rng(0))  # fail before training on a bad value
     df, target, _ = load_data(data, target)
+    _check_output_dir(output)
     t0 = time.perf_counter()
     summary = run_confidence(df, target, output=output, classifier=classifier, n=n, confidence=target_confidence,
                              positive_class=positive_class, test_size=test_size, candidates=candidates, screen=screen,

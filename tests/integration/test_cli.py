@@ -1,6 +1,8 @@
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
+from synthboost import ConditionError
 from synthboost.cli import app
 
 runner = CliRunner()
@@ -60,6 +62,19 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     for command in (["boost", "mnist", "-o", str(tmp_path / "b")], ["confidence", "mnist", "-o", str(tmp_path / "c")]):
         r = runner.invoke(app, command)
         assert r.exit_code == 1 and "'mnist' is an image dataset" in r.output
+    r = runner.invoke(app, boost + ["--positive-class", "setosa", "-o", str(tmp_path / "b")])
+    assert r.exit_code == 1 and "positive_class applies to two-class targets" in r.output
+    r = runner.invoke(app, ["confidence", "breast_cancer", "--classifier", str(tmp_path / "nofile.json"), "-o", str(tmp_path / "c")])
+    assert r.exit_code == 1 and "nofile.json' does not exist" in r.output
+    # an output directory that is a file fails before any training
+    for command in (["fit", str(csv), "--epochs", "1"], ["confidence", "breast_cancer", "--epochs", "1"]):
+        r = runner.invoke(app, command + ["-o", str(csv)])
+        assert r.exit_code == 1 and "exists and is not a directory" in r.output and "epoch" not in r.output
+    from synthboost.cli import parse_conditions
+
+    assert parse_conditions(["y=u", "y=u"]) == {"y": "u"}
+    with pytest.raises(ConditionError, match="gives 'y' twice"):
+        parse_conditions(["y=u", "y=v"])
 
 
 def test_datasets_lists_builtins_and_files():

@@ -115,6 +115,9 @@ def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
         raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
     if cfg.positive_class is not None and cfg.positive_class not in cfg.classes:
         raise ParameterError(f"positive_class={cfg.positive_class!r} is not a class of {cfg.target!r}: {cfg.classes}")
+    if cfg.positive_class is not None and len(cfg.classes) != 2:
+        raise ParameterError(f"positive_class applies to two-class targets; {cfg.target!r} has {len(cfg.classes)} classes, "
+                             "whose metrics are macro-averaged over all of them")
     n_test = int(np.ceil(cfg.test_size * len(df)))
     pool = len(df) - n_test
     k = len(counts)

@@ -22,7 +22,12 @@ def make_classifier(spec: str, random_state: int = 0):
 
     if spec in MODELS:
         return make_model(spec, random_state)
-    text = Path(spec).read_text() if spec.endswith(".json") and Path(spec).exists() else spec
+    if spec.endswith(".json") and not spec.lstrip().startswith("{"):
+        if not Path(spec).is_file():
+            raise ParameterError(f"classifier description file {spec!r} does not exist")
+        text = Path(spec).read_text()
+    else:
+        text = spec
     try:
         desc = json.loads(text)
     except json.JSONDecodeError:
