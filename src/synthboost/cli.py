@@ -76,6 +76,8 @@ def _option_spec(hint: Any) -> tuple[Any, Callable[[Any], Any] | None]:
             if text is None or not isinstance(text, str):
                 return text
             items = [t.strip() for t in text.split(",")]
+            if len(items) > 1 and items[-1] == "":  # "64,32," as typed; also how one value is given as a list
+                items = items[:-1]
             if "" in items:
                 raise ParameterError(f"{text!r} has an empty item; write a comma-separated list like 64,32")
             try:
@@ -240,6 +242,8 @@ def _csv(value: Any) -> str:
 
 def _split(text: str, what: str, kind: type = str) -> list:
     parts = [t.strip() for t in text.split(",")]
+    if len(parts) > 1 and parts[-1] == "":  # "50,100," as typed; "7," is the list holding seed 7
+        parts = parts[:-1]
     if "" in parts and any(parts):
         raise ParameterError(f"--{what} {text!r} has an empty item; write a comma-separated list like 50,100")
     try:

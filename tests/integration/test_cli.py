@@ -55,13 +55,19 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     boost = ["boost", "iris", "--seeds", "1", "--sizes", "30", "--augmenters", "smote", "--models", "logreg", "--no-report"]
     for extra, message in ((["--ratio", "-1"], "ratio=-1.0 must be a number >= 0"),
                            (["--ratio", "1,2"], "--ratio '1,2' must be one number"),
-                           (["--sizes", "30,,60"], "empty item")):
+                           (["--sizes", "30,,60"], "empty item"),
+                           (["--sizes", ",30"], "empty item")):
         r = runner.invoke(app, boost + extra + ["-o", str(tmp_path / "b")])
         assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
         assert not (tmp_path / "b" / "config.json").exists()  # refused before anything is written
     for command in (["boost", "mnist", "-o", str(tmp_path / "b")], ["confidence", "mnist", "-o", str(tmp_path / "c")]):
         r = runner.invoke(app, command)
         assert r.exit_code == 1 and "'mnist' is an image dataset" in r.output
+    # a trailing comma is fine: "7," is the one seed 7 (a bare 7 would be seven seeds)
+    r = runner.invoke(app, ["boost", "iris", "--seeds", "7,", "--sizes", "30,", "--augmenters", "none,", "--models",
+                            "logreg", "-o", str(tmp_path / "b7"), "--no-report"])
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(tmp_path / "b7" / "results.csv")["seed"].tolist() == [7]
     r = runner.invoke(app, boost + ["--positive-class", "setosa", "-o", str(tmp_path / "b")])
     assert r.exit_code == 1 and "positive_class applies to two-class targets" in r.output
     r = runner.invoke(app, ["confidence", "breast_cancer", "--classifier", str(tmp_path / "nofile.json"), "-o", str(tmp_path / "c")])
