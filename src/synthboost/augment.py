@@ -24,6 +24,12 @@ STRATEGIES = ("preserve", "balance")
 DEFAULT_RATIO_GRID = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
+def check_ratio(value: Any, name: str = "ratio") -> None:
+    """Synthetic rows per real row: a number >= 0, or "auto" (chosen by inner cross-validation)."""
+    if not (isinstance(value, str) and value == "auto"):
+        check_number(name, value, low=0, hint=" or 'auto' (chosen by inner cross-validation)")
+
+
 def synthetic_counts(y: pd.Series, ratio: float, strategy: Any = "preserve") -> dict[Any, int]:
     """Synthetic rows to add per class.
 
@@ -128,15 +134,12 @@ class BaseAugmenter(BaseEstimator):
         rng, _ = make_rngs(getattr(self, "random_state", None))
         ratio = getattr(self, "ratio", 1.0)
         strategy = getattr(self, "sampling_strategy", "preserve")
-        if isinstance(ratio, str):
-            if ratio != "auto":
-                raise ParameterError(f"ratio={ratio!r} must be a non-negative number or 'auto'")
+        check_ratio(ratio)
+        if ratio == "auto":
             if isinstance(strategy, Mapping):  # fixed counts leave no amount to choose
                 raise ParameterError("ratio='auto' chooses how many rows to add, a dict sampling_strategy fixes them; "
                                      "use 'preserve' or 'balance' with ratio='auto', or a number with the dict")
             ratio = self._choose_ratio(Xf, ys, strategy, rng)
-        elif not isinstance(ratio, (int, float, np.number)) or not np.isfinite(ratio) or ratio < 0:
-            raise ParameterError(f"ratio={ratio!r} must be a non-negative number or 'auto'")
         self.ratio_ = float(ratio)
         counts = synthetic_counts(ys, self.ratio_, strategy)
         self.classes_ = list(ys.value_counts(sort=False).index)
@@ -369,8 +372,7 @@ def enhance(
     which are fair test data.
     """
     check_number("fraction", fraction, low=0, high=1, low_open=True)
-    if not (isinstance(multiplier, str) and multiplier == "auto"):
-        check_number("multiplier", multiplier, low=0, hint=" or 'auto' (chosen by inner cross-validation)")
+    check_ratio(multiplier, "multiplier")
     Xf, ys, info = _as_frame(X, y)
     rng, seed = make_rngs(random_state)
     counts = ys.value_counts()

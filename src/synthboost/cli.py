@@ -75,11 +75,7 @@ def _option_spec(hint: Any) -> tuple[Any, Callable[[Any], Any] | None]:
         def convert(text: Any, elem=elem) -> Any:
             if text is None or not isinstance(text, str):
                 return text
-            items = [t.strip() for t in text.split(",")]
-            if len(items) > 1 and items[-1] == "":  # "64,32," as typed; also how one value is given as a list
-                items = items[:-1]
-            if "" in items:
-                raise ParameterError(f"{text!r} has an empty item; write a comma-separated list like 64,32")
+            items = _comma_items(text, repr(text))
             try:
                 return [elem(t) for t in items]
             except ValueError:
@@ -240,14 +236,23 @@ def _csv(value: Any) -> str:
     return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def _split(text: str, what: str, kind: type = str) -> list:
+def _comma_items(text: str, label: str) -> list[str]:
+    """The stripped items of a comma list; a trailing comma is allowed ("50,100," as typed; "7," is the
+    list holding 7), an empty item inside is not. An empty text gives no items."""
     parts = [t.strip() for t in text.split(",")]
-    if len(parts) > 1 and parts[-1] == "":  # "50,100," as typed; "7," is the list holding seed 7
+    if len(parts) > 1 and parts[-1] == "":
         parts = parts[:-1]
-    if "" in parts and any(parts):
-        raise ParameterError(f"--{what} {text!r} has an empty item; write a comma-separated list like 50,100")
+    if parts == [""]:
+        return []
+    if "" in parts:
+        raise ParameterError(f"{label} has an empty item; write a comma-separated list like 50,100")
+    return parts
+
+
+def _split(text: str, what: str, kind: type = str) -> list:
+    parts = _comma_items(text, f"--{what} {text!r}")
     try:
-        items = [kind(t) for t in parts if t]
+        items = [kind(t) for t in parts]
     except ValueError:
         raise ParameterError(f"--{what} {text!r} must be a comma-separated list of {kind.__name__}s") from None
     if not items:

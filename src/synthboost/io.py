@@ -50,7 +50,12 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
-    return write_text(path, json.dumps(obj, indent=1, allow_nan=True, default=_json_default))
+    return write_text(path, json_text(obj))
+
+
+def json_text(obj: Any) -> str:
+    """The project's JSON form of ``obj`` (numpy values and paths included); TypeError if it has no JSON form."""
+    return json.dumps(obj, indent=1, allow_nan=True, default=_json_default)
 
 
 def _json_default(o: Any) -> Any:
@@ -130,7 +135,7 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict) -> Path:
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
     # the description is made before anything is written: a value JSON cannot hold leaves no half-saved model
     try:
-        text = json.dumps({"format_version": FORMAT_VERSION, **meta}, indent=1, allow_nan=True, default=_json_default)
+        text = json_text({"format_version": FORMAT_VERSION, **meta})
     except (TypeError, ValueError) as e:
         raise SchemaError(f"the model cannot be saved: {e} (a parameter or a column value that JSON cannot hold); "
                           "pass parameters as numbers, strings or lists, and convert such columns to strings, "

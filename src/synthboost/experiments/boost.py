@@ -35,6 +35,7 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import train_test_split
 
+from ..augment import check_ratio
 from ..baselines import AUGMENTERS, check_augmenter_available
 from ..errors import OutputError, ParameterError, SchemaError, SynthboostError
 from ..io import write_json, write_table
@@ -107,10 +108,7 @@ def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
         raise ParameterError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
     if not cfg.sizes or not cfg.seeds or not cfg.augmenters or not cfg.models:
         raise ParameterError("sizes, seeds, augmenters and models must each name at least one value")
-    r = cfg.ratio
-    if not (r == "auto" if isinstance(r, str) else
-            isinstance(r, (int, float, np.number)) and not isinstance(r, bool) and np.isfinite(r) and r >= 0):
-        raise ParameterError(f"ratio={r!r} must be a number >= 0 (synthetic rows per real row) or 'auto'")
+    check_ratio(cfg.ratio)
     if not 0 < cfg.test_size < 1:
         raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
     if cfg.positive_class is not None and cfg.positive_class not in cfg.classes:
@@ -409,7 +407,7 @@ def _run(data, cfg: BoostConfig, output, overwrite: bool, n_jobs: int, client, p
     positive = _positive(cfg, data[cfg.target])
 
     ok = done[done["error"] == ""]  # a failed cell is not finished: running the command again retries it
-    finished = set(zip(ok["seed"], ok["size"], ok["augmenter"], ok["model"]))
+    finished = set(map(tuple, ok[CELL_KEY].to_numpy().tolist()))
     sizes_r, seeds_r, augs_r, models_r = requested
     cells = []
     for seed in seeds_r:

@@ -168,13 +168,13 @@ def _read_results(path: Path) -> pd.DataFrame:
         raise DataFileError(f"cannot read {str(path)!r} ({e}); run `synthboost boost` again") from None
     if "complete" in df.columns:  # the runner marks finished rows; a cut-off last line is dropped
         df = df[df["complete"] == 1]
-    missing = [c for c in ("seed", "size", "augmenter", "model") if c not in df.columns]  # boost.CELL_KEY
+    from ..experiments.boost import CELL_KEY, latest_attempts
+
+    missing = [c for c in CELL_KEY if c not in df.columns]
     if missing:
         raise DataFileError(f"{str(path)!r} lacks the column(s) {missing}; it is not a results file of `synthboost boost`")
     if df.empty:
         raise DataFileError(f"{str(path)!r} holds no finished results yet; run (or resume) `synthboost boost` first")
-    from ..experiments.boost import latest_attempts
-
     df = latest_attempts(df)  # a retried cell: its latest try
     df["augmenter"] = df["augmenter"].astype(str)
     df["model"] = df["model"].astype(str)
