@@ -43,8 +43,17 @@ def _friendly(fn: Callable) -> Callable:
 
 # -- options generated from an estimator's signature ---------------------------------
 def _param_docs(cls: type) -> dict[str, str]:
-    """Parameter descriptions from a numpy-style docstring (``name : type`` + indented text)."""
-    doc = inspect.getdoc(cls) or ""
+    """Parameter descriptions from numpy-style docstrings (``name : type`` + indented text);
+    a subclass's entries override its bases' and inherited parameters keep the base's text."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if klass.__module__.startswith("synthboost"):
+            docs.update(_own_param_docs(klass))
+    return docs
+
+
+def _own_param_docs(cls: type) -> dict[str, str]:
+    doc = inspect.cleandoc(cls.__doc__ or "")
     docs: dict[str, str] = {}
     names: list[str] = []
     for line in doc.splitlines():

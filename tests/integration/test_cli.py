@@ -38,6 +38,21 @@ def test_fit_options_come_from_the_estimator_signature():
             assert "--" + name.replace("_", "-") in r.output, name
 
 
+@pytest.mark.parametrize("cls_name", ["TabularGAN", "ConfidenceGAN"])
+def test_every_estimator_option_has_help_text(cls_name):
+    # inherited parameters (ConfidenceGAN's objective, lr, ...) take their base class's text
+    import inspect
+
+    import synthboost
+    from synthboost.cli import _param_docs
+
+    cls = getattr(synthboost, cls_name)
+    docs = _param_docs(cls)
+    missing = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "classifier") and not docs.get(n)]
+    assert not missing
+    assert docs["epochs"] != _param_docs(synthboost.TabularGAN)["epochs"] or cls_name == "TabularGAN"  # own text wins
+
+
 def test_errors_are_one_line_without_traceback(tmp_path):
     r = runner.invoke(app, ["fit", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "m")])
     assert r.exit_code == 1

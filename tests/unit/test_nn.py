@@ -80,17 +80,18 @@ def test_label_smoothing_flipping_and_instance_noise():
     assert 0.4 < add_instance_noise(x, 0.5, torch.Generator().manual_seed(0)).std() < 0.6
 
 
-def test_eval_mode_draws_categories_from_the_softmax_it_trained_with():
+@pytest.mark.parametrize("tau", [0.2, None])  # None: trained with the plain softmax (gumbel_tau=0)
+def test_eval_mode_draws_categories_from_the_softmax_it_trained_with(tau):
     from synthboost.nn.blocks import SpanActivation
 
     spans = [OutputSpan(1, "tanh"), OutputSpan(3, "softmax")]
     raw = torch.tensor([[0.0, 0.0, -0.7, -1.4]]).repeat(20000, 1)  # logits: p = softmax(0, -0.7, -1.4)
-    head = SpanActivation(spans, gumbel_tau=0.2, sample_categories=True).eval()
+    head = SpanActivation(spans, gumbel_tau=tau, sample_categories=True).eval()
     head.rng = torch.Generator().manual_seed(0)
     out = head(raw)
     assert set(out[:, 1:].unique().tolist()) == {0.0, 1.0}  # one-hot, like real rows
     torch.testing.assert_close(out[:, 1:].sum(1), torch.ones(20000))
     freq = out[:, 1:].mean(0)
     torch.testing.assert_close(freq, torch.softmax(raw[0, 1:], 0), atol=0.015, rtol=0)  # minority categories kept
-    mode = SpanActivation(spans, gumbel_tau=0.2, sample_categories=False).eval()(raw)
+    mode = SpanActivation(spans, gumbel_tau=tau, sample_categories=False).eval()(raw)
     assert (mode[:, 1:].argmax(1) == 0).all()  # "mode": always the most likely category

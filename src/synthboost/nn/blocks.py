@@ -70,7 +70,7 @@ class SpanActivation(nn.Module):
     In training mode with ``gumbel_tau`` set, categorical spans use a Gumbel-softmax
     relaxation (the discriminator then sees nearly one-hot vectors, as real rows are).
     In eval mode with ``sample_categories`` they emit the one-hot of a draw from
-    softmax(logits), the distribution the relaxation trained on: G relies on that noise for
+    softmax(logits) (with or without the relaxation in training), the distribution G trained with: G relies on that noise for
     category diversity, so taking the mode instead under-represents minority categories.
     Without it, eval mode gives the plain softmax and decoding takes the argmax (the mode).
     All softmax spans are computed in one call: they are gathered into a padded
@@ -114,7 +114,7 @@ class SpanActivation(nn.Module):
                 u = torch.rand(x.shape, generator=self.rng, device=x.device).clamp(1e-10, 1.0 - 1e-7)
                 x = (x - torch.log(-torch.log(u))) / self.gumbel_tau  # + Gumbel(0, 1) noise
             x = torch.softmax(x.masked_fill(self.pad_mask, float("-inf")), dim=2)
-            if not self.training and self.gumbel_tau and self.sample_categories:
+            if not self.training and self.sample_categories:  # also after plain-softmax training (tau 0)
                 # one categorical draw per span by inverse CDF (one uniform per span, not per entry)
                 u = torch.rand(x.shape[:2] + (1,), generator=self.rng, device=x.device)  # (B, S, 1)
                 k = torch.minimum((x.cumsum(dim=2) < u).sum(dim=2), self.last_index)  # (B, S)

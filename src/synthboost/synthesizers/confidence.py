@@ -171,7 +171,8 @@ def parse_confidence(confidence: Any, n: int, rng: np.random.Generator) -> np.nd
 class ConfidenceGAN(TabularGAN):
     """Generate realistic rows on which ``classifier`` is as confident as asked.
 
-    Parameters (besides :class:`TabularGAN`'s, which mean the same here)
+    Parameters (besides :class:`TabularGAN`'s, which mean the same here; there is no target, so
+    no ``balance_classes``, and no checkpointing)
     ----------
     classifier : fitted estimator with ``predict_proba``
         The black box. It sees decoded rows with the data's feature columns.

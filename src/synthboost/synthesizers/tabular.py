@@ -98,6 +98,8 @@ class TabularGAN(BaseSynthesizer):
     minibatch_discrimination : int
         Number of minibatch-discrimination kernels B (0 disables); each of dimension
         ``minibatch_kernel_dim`` (C).
+    minibatch_kernel_dim : int
+        Width C of each minibatch-discrimination kernel.
     pac : int
         PacGAN packing degree: D judges ``pac`` rows jointly (1 disables).
     dropout : float
@@ -110,7 +112,7 @@ class TabularGAN(BaseSynthesizer):
         How sampled rows get their categorical values: "sample" draws each from the
         generator's softmax (the distribution it was trained with); "mode" takes the most
         likely category, which under-represents rare categories (german_credit: column-shape
-        0.89 vs 0.94 with "sample"; bench/RESULTS.md).
+        0.91 vs 0.96 with "sample"; bench/RESULTS.md).
     balance_classes : bool
         With a target, draw training rows class-balanced so rare classes are learned too.
     on_divergence : {"restore", "raise"}
