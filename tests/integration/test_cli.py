@@ -50,7 +50,15 @@ def test_every_estimator_option_has_help_text(cls_name):
     docs = _param_docs(cls)
     missing = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "classifier") and not docs.get(n)]
     assert not missing
-    assert docs["epochs"] != _param_docs(synthboost.TabularGAN)["epochs"] or cls_name == "TabularGAN"  # own text wins
+
+
+def test_a_subclass_parameter_text_overrides_its_base_class_text():
+    from synthboost import ConfidenceGAN, TabularGAN
+    from synthboost.cli import _param_docs
+
+    own, base = _param_docs(ConfidenceGAN), _param_docs(TabularGAN)
+    assert own["epochs"] != base["epochs"] and "4000" in own["epochs"]
+    assert own["objective"] == base["objective"]  # inherited, not redefined
 
 
 def test_errors_are_one_line_without_traceback(tmp_path):

@@ -43,8 +43,9 @@ _COND_SCALE = 4.0
 N_BINS = 10
 #: conditions tried by the calibration: the range D judged real rows at, so G is never asked to
 #: extrapolate. Going a quarter beyond reached targets the black box rarely gives new rows a little
-#: better, at the cost of realism (5 seeds, uniform targets: german_credit MAE 0.065 vs 0.061,
-#: column-shape gap -0.049 vs -0.058; pima_diabetes 0.077 vs 0.076, -0.032 vs -0.028; bench/RESULTS.md)
+#: better, at a cost in realism on german_credit (5 seeds, uniform targets: MAE 0.065 vs 0.061,
+#: column-shape gap -0.049 vs -0.058); on pima_diabetes it was slightly better on both (0.077 vs
+#: 0.076, -0.032 vs -0.028). The german gain is the larger (bench/RESULTS.md)
 CALIBRATION_RANGE = (0.0, 1.0)
 #: rows generated per target by default when the closed loop's surrogate picks the closest
 #: (no black-box calls). german_credit / pima_diabetes, 5 seeds, uniform targets: MAE 0.109 /
@@ -190,6 +191,8 @@ class ConfidenceGAN(TabularGAN):
         Width of the surrogate network.
     epochs : int or None
         None gives about 4000 generator steps (twice TabularGAN's budget; see bench/RESULTS.md).
+    batch_size : int or None
+        None picks it from the table size (:func:`auto_batch_size`).
     balance_confidence : bool
         Draw training rows so that each tenth of [0, 1] with real rows is equally likely, so
         rare middle confidences are learned too (the class balancing of TabularGAN, for c).
