@@ -53,6 +53,16 @@ def real_rows_at(targets: np.ndarray, scores: np.ndarray, rng: np.random.Generat
     return np.array([rng.choice(np.flatnonzero(r)) for r in near])
 
 
+def seed_setup(X: pd.DataFrame, y: pd.Series, seed: int, n: int = 1000):
+    """One seed's stratified 70/30 split, black box (a 100-tree forest on the 70 %) and realism reference
+    (an unconditioned TabularGAN's column shape on ``n`` rows): (Xtr, Xte, ytr, rf, base_shape, base_fit_s)."""
+    Xtr, Xte, ytr, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    rf = make_model("rf", seed).set_params(clf__n_estimators=100).fit(Xtr, ytr)
+    t0 = time.perf_counter()
+    base_shape = column_shape_similarity(Xte, TabularGAN(verbose=False, random_state=seed).fit(Xtr).sample(n, random_state=seed))
+    return Xtr, Xte, ytr, rf, base_shape, time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--datasets", default="german_credit,pima_diabetes")
@@ -66,13 +76,9 @@ def main() -> None:
         df, target = datasets.load(name)
         X, y = df.drop(columns=target), df[target]
         for seed in range(a.seeds):
-            Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-            rf = make_model("rf", seed).set_params(clf__n_estimators=100).fit(Xtr, ytr)
-            t0 = time.perf_counter()
-            plain_gan = TabularGAN(verbose=False, random_state=seed).fit(Xtr)
-            base_shape = column_shape_similarity(Xte, plain_gan.sample(a.n, random_state=seed))
+            Xtr, Xte, ytr, rf, base_shape, base_fit_s = seed_setup(X, y, seed, a.n)
             rows.append(dict(dataset=name, seed=seed, design="TabularGAN (unconditioned)", candidates=1,
-                             shape=base_shape, fit_s=time.perf_counter() - t0))
+                             shape=base_shape, fit_s=base_fit_s))
             # the realism cost of the request itself: real rows at the uniform targets vs real rows
             rng = np.random.default_rng(seed)
             cv = StratifiedKFold(5, shuffle=True, random_state=seed)

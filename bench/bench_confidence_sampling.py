@@ -19,11 +19,9 @@ import argparse
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.model_selection import train_test_split
-
-from synthboost import ConfidenceGAN, TabularGAN, datasets
+from bench_confidence import seed_setup  # the same split, black box and reference (bench/ is on sys.path)
+from synthboost import ConfidenceGAN, datasets
 from synthboost.base import torch_generator
-from synthboost.experiments.models import make_model
 from synthboost.metrics import column_shape_similarity
 
 RANGES = {"[-0.25, 1.25]": (-0.25, 1.25), "[-0.1, 1.1]": (-0.1, 1.1), "[0, 1]": (0.0, 1.0)}
@@ -41,9 +39,7 @@ def main() -> None:
         df, target = datasets.load(name)
         X, y = df.drop(columns=target), df[target]
         for seed in range(a.seeds):
-            Xtr, Xte, ytr, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-            rf = make_model("rf", seed).set_params(clf__n_estimators=100).fit(Xtr, ytr)
-            base = column_shape_similarity(Xte, TabularGAN(verbose=False, random_state=seed).fit(Xtr).sample(1000, random_state=seed))
+            Xtr, Xte, _, rf, base, _ = seed_setup(X, y, seed)
             gan = ConfidenceGAN(rf, verbose=False, random_state=seed).fit(Xtr)
             for label, conditions in RANGES.items():
                 gan.calibration_ = gan._calibrate(torch_generator(seed + 7, gan.device), conditions)

@@ -18,7 +18,7 @@ from typing import Any, Callable, List, Optional
 
 import typer
 
-from .errors import ConditionError, OutputError, ParameterError, SynthboostError
+from .errors import ConditionError, ParameterError, SynthboostError
 
 app = typer.Typer(
     add_completion=False,
@@ -154,11 +154,11 @@ def fit(
     model_params: Optional[dict] = None,
 ) -> None:
     """Fit a TabularGAN on DATA and save it to a model directory."""
-    from .io import read_table
+    from .io import check_output_dir, read_table
     from .report.plots import plot_history
 
     df = read_table(data)
-    _check_output_dir(output)
+    check_output_dir(output)  # an existing file fails now, not after minutes of training
     t0 = time.perf_counter()
     gan = TabularGAN(**model_params).fit(df, target=target, resume=resume)
     gan.save(output)
@@ -166,12 +166,6 @@ def fit(
     typer.echo(f"fitted {len(df)} rows x {df.shape[1]} columns in {time.perf_counter() - t0:.1f} s")
     typer.echo(f"model:   {output}")
     typer.echo(f"history: {Path(output) / 'history.png'}")
-
-
-def _check_output_dir(output: Path) -> None:
-    """A directory output that is an existing file fails now, not after minutes of training."""
-    if output.exists() and not output.is_dir():
-        raise OutputError(f"output {str(output)!r} exists and is not a directory; choose another path")
 
 
 def parse_conditions(items: List[str] | None) -> dict[str, str] | None:
@@ -413,13 +407,14 @@ def confidence(
 ) -> None:
     """Train a black-box classifier and a ConfidenceGAN; write rows at the requested confidence and a report."""
     from .experiments.confidence import run_confidence
+    from .io import check_output_dir
     from .synthesizers.confidence import parse_confidence
 
     import numpy as np
 
     parse_confidence(target_confidence, 1, np.random.default_rng(0))  # fail before training on a bad value
     df, target, _ = load_data(data, target)
-    _check_output_dir(output)
+    check_output_dir(output)  # an existing file fails now, not after minutes of training
     t0 = time.perf_counter()
     summary = run_confidence(df, target, output=output, classifier=classifier, n=n, confidence=target_confidence,
                              positive_class=positive_class, test_size=test_size, candidates=candidates, screen=screen,

@@ -125,13 +125,19 @@ def _read_arff(p: Path) -> pd.DataFrame:
 
 
 # -- model files --------------------------------------------------------------------
+def check_output_dir(directory: str | os.PathLike, what: str = "output") -> Path:
+    """``directory`` as a Path; an existing file there is an OutputError (callers check before long work)."""
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise OutputError(f"{what} {str(d)!r} exists and is not a directory; choose another path")
+    return d
+
+
 def save_model(directory: str | os.PathLike, tensors: dict, meta: dict) -> Path:
     """Write ``model.safetensors`` and ``model.json`` into ``directory`` (each atomically)."""
     from safetensors.torch import save_file
 
-    d = Path(directory)
-    if d.exists() and not d.is_dir():
-        raise OutputError(f"model path {str(d)!r} exists and is not a directory; choose another path")
+    d = check_output_dir(directory, "model path")
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
     # the description is made before anything is written: a value JSON cannot hold leaves no half-saved model
     try:

@@ -29,7 +29,7 @@ from torch import nn
 import torch.nn.functional as F
 from sklearn.base import clone
 
-from ..base import derive_seed, make_rngs, sample_seed, torch_generator
+from ..base import check_number, derive_seed, make_rngs, sample_seed, torch_generator
 from ..data.schema import infer_schema, to_native, validate_frame
 from ..data.tabular import TabularTransformer
 from ..errors import ParameterError, SchemaError
@@ -306,16 +306,10 @@ class ConfidenceGAN(TabularGAN):
         label, is the condition.
         """
         self._validate_params()
-        if isinstance(self.confidence_loss, bool) or not isinstance(self.confidence_loss, (int, float, np.number)) \
-                or not 0 <= float(self.confidence_loss) < np.inf:
-            raise ParameterError(f"confidence_loss={self.confidence_loss!r} must be a number >= 0 (0 = plain conditioned design)")
-        if isinstance(self.surrogate_hidden, bool) or not isinstance(self.surrogate_hidden, (int, np.integer)) \
-                or self.surrogate_hidden < 1:
-            raise ParameterError(f"surrogate_hidden={self.surrogate_hidden!r} must be a positive integer (the surrogate's width)")
-        if not isinstance(self.surrogate_every, (int, np.integer)) or self.surrogate_every < 1:
-            raise ParameterError(f"surrogate_every={self.surrogate_every!r} must be a positive integer")
-        if not isinstance(self.calibration_rows, (int, np.integer)) or self.calibration_rows < 100:
-            raise ParameterError(f"calibration_rows={self.calibration_rows!r} must be an integer >= 100")
+        check_number("confidence_loss", self.confidence_loss, low=0, hint=" (0 = plain conditioned design)")
+        check_number("surrogate_hidden", self.surrogate_hidden, integer=True, low=1, hint=" (the surrogate's width)")
+        check_number("surrogate_every", self.surrogate_every, integer=True, low=1)
+        check_number("calibration_rows", self.calibration_rows, integer=True, low=100)
         df = validate_frame(X)
         if target is not None:
             if target not in df.columns:
