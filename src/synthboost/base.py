@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -14,6 +15,9 @@ from sklearn.base import BaseEstimator
 
 from .errors import ModelFileError, NotFittedError, ParameterError
 from .io import load_model, save_model
+
+#: every synthesizer class by name (filled as classes are defined); model files name their class
+REGISTRY: dict[str, type] = {}
 
 
 def make_rngs(random_state: Any) -> tuple[np.random.Generator, int]:
@@ -54,6 +58,72 @@ def check_number(name: str, value: Any, *, integer: bool = False, low: float | N
         raise ParameterError(f"{name}={value!r} must be {what}{rng}{' or None' if optional else ''}{hint}")
 
 
+# -- the declarative parameter table ---------------------------------------------------
+@dataclass(frozen=True)
+class Param:
+    """One estimator parameter: its default, type, a one-sentence help text (the CLI's) and its check.
+
+    A class's table generates its ``__init__`` (which stores every argument verbatim, as
+    scikit-learn requires), drives ``_validate_params`` and the CLI's options, so a default,
+    a rule or a help text lives in one place.
+    """
+
+    name: str
+    default: Any
+    annotation: Any
+    help: str
+    check: Callable[[str, Any], None] | None = None
+
+    def but(self, **changes) -> "Param":
+        return replace(self, **changes)
+
+
+def number(**kw) -> Callable[[str, Any], None]:
+    """A check: ``check_number`` with these options."""
+    return lambda name, value: check_number(name, value, **kw)
+
+
+def choice(*options: Any, hint: str = "") -> Callable[[str, Any], None]:
+    def check(name: str, value: Any) -> None:
+        if not any(value == o and type(value) is type(o) for o in options):
+            raise ParameterError(f"{name}={value!r} must be one of {list(options)}{hint}")
+
+    return check
+
+
+def device_check(name: str, value: Any) -> None:
+    try:
+        kind = torch.device(value).type
+    except (RuntimeError, TypeError):
+        raise ParameterError(f"{name}={value!r} is not a torch device; use 'cpu', 'cuda', 'cuda:0' or 'mps'") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ParameterError(f"{name}={value!r}: this torch has no CUDA device available; use 'cpu'")
+
+
+def random_state_check(name: str, value: Any) -> None:
+    if not (value is None or isinstance(value, np.random.Generator)
+            or (isinstance(value, (int, np.integer)) and not isinstance(value, bool))):
+        raise ParameterError(f"{name}={value!r} must be None, an int or a numpy Generator")
+
+
+def make_init(params: Sequence[Param], owner: str) -> Callable:
+    """An ``__init__`` with the table's parameters as real named arguments (positional too),
+    storing each verbatim; built like ``dataclasses`` builds theirs."""
+    names = [p.name for p in params]
+    if len(set(names)) != len(names):
+        raise TypeError(f"{owner}: a parameter is listed twice in {names}")
+    defaults = {f"_d_{p.name}": p.default for p in params}
+    args = ", ".join(f"{p.name}=_d_{p.name}" for p in params)
+    body = "".join(f"    self.{p.name} = {p.name}\n" for p in params) or "    pass\n"
+    ns: dict[str, Any] = {}
+    exec(f"def __init__(self, {args}):\n{body}", defaults, ns)  # noqa: S102 - source built from identifiers only
+    init = ns["__init__"]
+    init.__qualname__ = f"{owner}.__init__"
+    init.__annotations__ = {p.name: p.annotation for p in params}
+    init.__doc__ = f"Store the parameters of {owner} (see the class docstring)."
+    return init
+
+
 def sample_seed(random_state: Any) -> int | None:
     """The seed of a sampling call: None (continue the model's own stream), an int, or one drawn from a Generator."""
     if random_state is None:
@@ -86,6 +156,25 @@ class BaseSynthesizer(BaseEstimator):
     """
 
     _fitted_attr = "generator_"
+    #: the parameter table; a class that defines one gets its ``__init__`` generated from it
+    _params: tuple[Param, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_params" in cls.__dict__:
+            cls.__init__ = make_init(cls._params, cls.__name__)
+        if not cls.__name__.startswith("_"):
+            REGISTRY[cls.__name__] = cls
+
+    @classmethod
+    def param_table(cls) -> dict[str, Param]:
+        return {p.name: p for p in cls._params}
+
+    def _validate_params(self) -> None:
+        """Run every parameter's check (type and range before any arithmetic)."""
+        for p in self._params:
+            if p.check is not None:
+                p.check(p.name, getattr(self, p.name))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, self._fitted_attr):
@@ -120,11 +209,14 @@ class BaseSynthesizer(BaseEstimator):
         "cuda"); without it, a CUDA model loads on the CPU, with a warning, where no GPU is present.
         """
         tensors, meta = load_model(directory)
-        if meta.get("class") != cls.__name__:
+        saved = REGISTRY.get(str(meta.get("class")))
+        if saved is None or not issubclass(saved, cls):
+            what = f"a {meta.get('class')!r} model" if meta.get("class") else "no synthesizer"
             raise ModelFileError(
-                f"{str(directory)!r} holds a {meta.get('class')!r} model, not a {cls.__name__}; "
-                f"load it with that class"
+                f"{str(directory)!r} holds {what}, not a {cls.__name__}; load it with that class "
+                "(or synthboost.load, which picks the class from the file)"
             )
+        cls = saved
         sig = inspect.signature(cls.__init__).parameters
         if not isinstance(meta.get("params", {}), dict):
             raise ModelFileError(f"{str(directory)!r} has no parameter table in its model.json; the model is corrupted")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -133,11 +135,53 @@ def check_output_dir(directory: str | os.PathLike, what: str = "output") -> Path
     return d
 
 
-def save_model(directory: str | os.PathLike, tensors: dict, meta: dict) -> Path:
-    """Write ``model.safetensors`` and ``model.json`` into ``directory`` (each atomically)."""
+def _replace_directory(tmp: Path, target: Path) -> None:
+    """Put the finished directory ``tmp`` in place of ``target``: one atomic exchange where the
+    system has one (Linux renameat2), else two renames with the old directory kept aside until the
+    new one is in place."""
+    if target.exists() and _exchange(tmp, target):
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old model
+        return
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.rmdir(old)
+        os.rename(target, old)
+    os.rename(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+
+
+MODEL_FILES = {WEIGHTS_FILE, META_FILE}
+
+
+def save_model(directory: str | os.PathLike, tensors: dict, meta: dict,
+               extra: dict[str, Callable[[str], None]] | None = None) -> Path:
+    """Write ``model.safetensors`` and ``model.json`` (and ``extra`` files: name -> writer(path))
+    into a temporary directory beside ``directory``, then put it in place as a whole: an
+    interrupted save leaves the previous model or the new one, never new weights beside old
+    metadata. An existing directory is replaced only if it holds a synthboost model (or nothing)."""
     from safetensors.torch import save_file
 
     d = check_output_dir(directory, "model path")
+    if d.is_dir() and any(d.iterdir()) and not (d / META_FILE).is_file():
+        raise OutputError(f"{str(d)!r} exists and holds files that are not a synthboost model; a model directory is "
+                          "replaced as a whole, so choose a new or empty path")
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
     # the description is made before anything is written: a value JSON cannot hold leaves no half-saved model
     try:
@@ -146,8 +190,22 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict) -> Path:
         raise SchemaError(f"the model cannot be saved: {e} (a parameter or a column value that JSON cannot hold); "
                           "pass parameters as numbers, strings or lists, and convert such columns to strings, "
                           "numbers or datetime64 before fitting") from None
-    atomic_write(d / WEIGHTS_FILE, lambda tmp: save_file(tensors, tmp))
-    write_text(d / META_FILE, text)
+    try:
+        d.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
+    except OSError as e:
+        raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}; choose a writable location") from None
+    try:
+        save_file(tensors, str(tmp / WEIGHTS_FILE))
+        (tmp / META_FILE).write_text(text, encoding="utf-8")
+        for name, write in (extra or {}).items():
+            write(str(tmp / name))
+        _replace_directory(tmp, d)
+    except OSError as e:
+        raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return d
 
 

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from synthboost.data.schema import OutputSpan
+from synthboost.layout import OutputSpan
+from synthboost.nn.base import Batch
 from synthboost.nn.blocks import DenseDiscriminator, DenseGenerator, MinibatchDiscrimination, default_hidden_dims, init_weights, set_rng
 from synthboost.nn.objectives import get_objective
 from synthboost.nn.stabilizers import add_instance_noise, discriminator_targets, instance_noise_sigma
@@ -50,12 +51,14 @@ def test_discriminator_packs_rows_and_adds_minibatch_features():
 def test_objectives_losses_have_the_right_direction():
     good, bad = torch.full((8, 1), 5.0), torch.full((8, 1), -5.0)
     t_real, t_fake = discriminator_targets(8, 1.0, 0.0, None)
-    for name in ("bce", "wgan", "wgan-gp"):
+    for name in ("bce", "wgan", "wgan-gp", "hinge"):
         obj = get_objective(name)
         # D that separates real (high) from fake (low) has a lower loss than the reverse
-        assert obj.discriminator_loss(good, bad, t_real, t_fake)[0] < obj.discriminator_loss(bad, good, t_real, t_fake)[0]
+        b = Batch(torch.zeros(8, 2))
+        d_loss = lambda r, f: obj.discriminator_loss(r, f, b, b, (t_real, t_fake))["d_loss"]  # noqa: E731
+        assert d_loss(good, bad) < d_loss(bad, good)
         # G wants D(fake) high
-        assert obj.generator_loss(good) < obj.generator_loss(bad)
+        assert obj.generator_loss(good, b)["g_loss"] < obj.generator_loss(bad, b)["g_loss"]
     with pytest.raises(ParameterError, match="objective"):
         get_objective("lsgan")
 
@@ -65,7 +68,7 @@ def test_wgan_clips_and_gradient_penalty_is_positive():
     get_objective("wgan").after_discriminator_step(D)
     assert all(p.abs().max() <= 0.01 for p in D.parameters())
     D = DenseDiscriminator(4, (16,), pac=2)
-    gp = get_objective("wgan-gp").penalty(D, torch.randn(8, 4), torch.randn(8, 4), None, torch.Generator().manual_seed(0))
+    gp = get_objective("wgan-gp").penalty(D, Batch(torch.randn(8, 4)), Batch(torch.randn(8, 4)), torch.Generator().manual_seed(0))
     assert gp.item() > 0 and gp.requires_grad
 
 

@@ -2,7 +2,7 @@
 
 A :class:`TableSchema` records, for each column, what kind of variable it is and
 everything needed to give synthetic data back the original dtype and values.
-An :class:`OutputSpan` describes one block of the encoded vector (width and the
+An :class:`~synthboost.layout.OutputSpan` describes one block of the encoded vector (width and the
 activation the generator must apply to it); the list of spans drives both the
 generator's output heads and the decoding of samples.
 """
@@ -16,21 +16,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..layout import Activation, OutputSpan  # noqa: F401  (the layout contract, re-exported)
 
 Kind = Literal["continuous", "integer", "categorical", "datetime"]
-Activation = Literal["tanh", "softmax", "linear"]
 
 #: integer columns with at most this many distinct values are treated as categorical
 MAX_INTEGER_CATEGORIES = 10
-
-
-@dataclass(frozen=True)
-class OutputSpan:
-    """One block of the encoded row: ``dim`` features produced with ``activation``."""
-
-    dim: int
-    activation: Activation
-    column: str = ""
 
 
 @dataclass

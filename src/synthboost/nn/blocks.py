@@ -16,7 +16,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from ..data.schema import OutputSpan
+from ..layout import OutputSpan
+from .base import Critic, Generator
+from .init import init_weights, set_rng  # noqa: F401  (their home is nn.init; kept importable from here)
 
 
 def default_hidden_dims(data_dim: int, n_layers: int = 3) -> tuple[int, ...]:
@@ -29,24 +31,6 @@ def default_hidden_dims(data_dim: int, n_layers: int = 3) -> tuple[int, ...]:
     top = 2 ** math.ceil(math.log2(max(1, 2 * data_dim)))
     top = int(min(512, max(128, top)))
     return tuple(top // 2 ** (n_layers - 1 - i) for i in range(n_layers))
-
-
-def set_rng(module: nn.Module, rng: torch.Generator | None) -> None:
-    """Give every submodule that draws random numbers the explicit generator ``rng``."""
-    for m in module.modules():
-        if hasattr(m, "rng"):
-            m.rng = rng
-
-
-@torch.no_grad()
-def init_weights(module: nn.Module, rng: torch.Generator) -> None:
-    """He-uniform weights for LeakyReLU/ReLU stacks, drawn from ``rng`` (reproducible)."""
-    for m in module.modules():
-        if isinstance(m, nn.Linear):
-            nn.init.kaiming_uniform_(m.weight, a=0.2, nonlinearity="leaky_relu", generator=rng)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, MinibatchDiscrimination):
-            nn.init.normal_(m.T, 0.0, 0.1, generator=rng)
 
 
 class Dropout(nn.Module):
@@ -123,7 +107,7 @@ class SpanActivation(nn.Module):
         return torch.cat(parts, dim=1)[:, self.inverse]
 
 
-class DenseGenerator(nn.Module):
+class DenseGenerator(Generator):
     """z (B, noise_dim) [+ condition (B, cond_dim)] -> encoded rows (B, data_dim)."""
 
     def __init__(
@@ -162,6 +146,9 @@ class MinibatchDiscrimination(nn.Module):
         self.T = nn.Parameter(torch.empty(in_features, n_kernels * kernel_dim))
         self.n_kernels, self.kernel_dim = n_kernels, kernel_dim
 
+    def init_from(self, rng: torch.Generator) -> None:
+        nn.init.normal_(self.T, 0.0, 0.1, generator=rng)
+
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         m = (f @ self.T).view(-1, self.n_kernels, self.kernel_dim)  # (N, B, C)
         dist = (m.unsqueeze(0) - m.unsqueeze(1)).abs().sum(dim=3)  # (N, N, B)
@@ -169,7 +156,7 @@ class MinibatchDiscrimination(nn.Module):
         return torch.cat([f, o], dim=1)
 
 
-class DenseDiscriminator(nn.Module):
+class DenseDiscriminator(Critic):
     """Encoded rows (B, data_dim) [+ condition] -> one logit/critic value per pack of ``pac`` rows.
 
     ``pac`` > 1 implements PacGAN: ``pac`` rows (with their conditions) are concatenated
@@ -189,7 +176,7 @@ class DenseDiscriminator(nn.Module):
         n_outputs: int = 1,
     ):
         super().__init__()
-        self.pac = pac
+        self.pac, self.n_outputs = pac, n_outputs
         width = (data_dim + cond_dim) * pac
         layers: list[nn.Module] = []
         for h in hidden_dims:  # narrowing: e.g. 256 -> 128 -> 64
@@ -198,7 +185,7 @@ class DenseDiscriminator(nn.Module):
         self.body = nn.Sequential(*layers)
         self.mbd = MinibatchDiscrimination(width, minibatch_kernels, minibatch_kernel_dim) if minibatch_kernels else None
         self.out = nn.Linear(width + minibatch_kernels, n_outputs)
-        #: rows of a batch influence each other's outputs (the engine must not mix real and fake)
+        # minibatch features compare rows of a batch: the engine must not mix real and fake rows
         self.batch_coupled = self.mbd is not None
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:

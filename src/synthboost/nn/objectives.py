@@ -3,11 +3,20 @@
 Each objective says how the discriminator and generator losses are computed from
 discriminator outputs, what (if anything) happens after a discriminator step, and
 which optimizer suits it. ``D`` below is the discriminator (critic), ``G`` the
-generator, ``x`` real rows and ``x~ = G(z)`` generated ones.
+generator, ``x`` real samples and ``x~ = G(z)`` generated ones.
+
+Losses and statistics are **named** (dicts of scalar tensors), so the engine's history
+grows with the objective: ``discriminator_loss`` returns at least ``d_loss`` (the total it
+minimises, before any penalty), ``generator_loss`` at least ``g_loss``, ``statistics``
+what the history should show of D's outputs (``d_real`` / ``d_fake``, or per generator).
+The real and fake :class:`~synthboost.nn.base.Batch` are passed along, so an objective
+may read their conditions and metadata (a multi-class objective reads which generator
+made each fake sample).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,6 +25,9 @@ from torch import nn
 import torch.nn.functional as F
 
 from ..errors import ParameterError
+from .base import Batch
+
+Losses = dict  # name -> scalar tensor
 
 
 @dataclass
@@ -27,16 +39,17 @@ class Objective:
     #: label smoothing / flipping apply (only meaningful for the classification loss)
     uses_targets: bool = True
 
-    def discriminator_loss(
-        self, d_real: torch.Tensor, d_fake: torch.Tensor, real_target: torch.Tensor, fake_target: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Returns (total, real part, fake part)."""
+    def discriminator_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor, real: Batch, fake: Batch,
+                           targets: tuple[torch.Tensor, torch.Tensor]) -> Losses:
+        """Named losses; ``d_loss`` is the total, ``d_loss_real`` / ``d_loss_fake`` its parts.
+        ``targets`` are D's targets (B / pac, 1) for real and fake samples (smoothed or flipped)."""
         raise NotImplementedError
 
-    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+    def generator_loss(self, d_gen: torch.Tensor, fake: Batch) -> Losses:
+        """Named losses; ``g_loss`` is the total."""
         raise NotImplementedError
 
-    def penalty(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, cond, rng) -> torch.Tensor | None:
+    def penalty(self, D: nn.Module, real: Batch, fake: Batch, rng: torch.Generator) -> torch.Tensor | None:
         return None
 
     def after_discriminator_step(self, D: nn.Module) -> None:
@@ -45,6 +58,10 @@ class Objective:
     def d_statistic(self, d_out: torch.Tensor) -> torch.Tensor:
         """Mean D(.) probability for logit heads, mean critic value otherwise."""
         return torch.sigmoid(d_out).mean() if self.probabilistic else d_out.mean()
+
+    def statistics(self, d_real: torch.Tensor, d_fake: torch.Tensor, real: Batch, fake: Batch) -> Losses:
+        """What the history shows of D's outputs: mean D(real), mean D(fake)."""
+        return {"d_real": self.d_statistic(d_real), "d_fake": self.d_statistic(d_fake)}
 
     def optimizers(self, G: nn.Module, D: nn.Module, lr_g: float, lr_d: float):
         return adam(G.parameters(), lr_g), adam(D.parameters(), lr_d)
@@ -60,13 +77,13 @@ class BCEObjective(Objective):
     def __init__(self):
         super().__init__("bce", default_n_critic=1, probabilistic=True, uses_targets=True)
 
-    def discriminator_loss(self, d_real, d_fake, real_target, fake_target):
-        real = F.binary_cross_entropy_with_logits(d_real, real_target)
-        fake = F.binary_cross_entropy_with_logits(d_fake, fake_target)
-        return real + fake, real, fake
+    def discriminator_loss(self, d_real, d_fake, real, fake, targets):
+        real_part = F.binary_cross_entropy_with_logits(d_real, targets[0])
+        fake_part = F.binary_cross_entropy_with_logits(d_fake, targets[1])
+        return {"d_loss": real_part + fake_part, "d_loss_real": real_part, "d_loss_fake": fake_part}
 
-    def generator_loss(self, d_fake):
-        return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+    def generator_loss(self, d_gen, fake):
+        return {"g_loss": F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))}
 
 
 class WGANObjective(Objective):
@@ -80,12 +97,12 @@ class WGANObjective(Objective):
         super().__init__("wgan", default_n_critic=5, probabilistic=False, uses_targets=False)
         self.clip = clip
 
-    def discriminator_loss(self, d_real, d_fake, real_target, fake_target):
-        real, fake = -d_real.mean(), d_fake.mean()
-        return real + fake, real, fake
+    def discriminator_loss(self, d_real, d_fake, real, fake, targets):
+        real_part, fake_part = -d_real.mean(), d_fake.mean()
+        return {"d_loss": real_part + fake_part, "d_loss_real": real_part, "d_loss_fake": fake_part}
 
-    def generator_loss(self, d_fake):
-        return -d_fake.mean()
+    def generator_loss(self, d_gen, fake):
+        return {"g_loss": -d_gen.mean()}
 
     @torch.no_grad()
     def after_discriminator_step(self, D):
@@ -99,12 +116,21 @@ class WGANObjective(Objective):
         )
 
 
+def interpolation_weights(n: int, pac: int, like: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """eps ~ U[0, 1], one per pack of ``pac`` samples (the critic's input unit), shaped
+    (n * pac, 1, ..., 1) to broadcast over samples of any rank: (B, D), (B, C, H, W), (B, T, F)."""
+    eps = torch.rand(n, generator=rng, device=like.device).repeat_interleave(pac)  # (B,)
+    return eps.reshape((-1,) + (1,) * (like.dim() - 1))
+
+
 class WGANGPObjective(WGANObjective):
     """WGAN with gradient penalty (Gulrajani et al. 2017).
 
     D step: minimise E[D(x~)] - E[D(x)] + lambda * E[(||grad D(x^)||_2 - 1)^2],
-    x^ = eps x + (1 - eps) x~ on random interpolates. G step as WGAN. No clipping,
-    no BatchNorm in the critic (the penalty is per sample).
+    x^ = eps x + (1 - eps) x~ on random interpolates (one eps per sample, or per pack with
+    PacGAN). G step as WGAN. No clipping, no batch-coupled layers in the critic (the
+    penalty is per sample). A critic without double backward (GRU on cuDNN) gets the
+    penalty pass with cuDNN off.
     """
 
     def __init__(self, gp_lambda: float = 10.0):
@@ -114,19 +140,37 @@ class WGANGPObjective(WGANObjective):
     def after_discriminator_step(self, D):
         pass
 
-    def penalty(self, D, real, fake, cond, rng):
-        pac = getattr(D, "pac", 1)
-        n = real.shape[0] // pac
-        # one eps per pack, shared by its rows: the critic's input unit is the pack
-        eps = torch.rand(n, 1, 1, generator=rng, device=real.device).expand(n, pac, 1).reshape(-1, 1)
-        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        out = D(x_hat, cond)
-        (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
-        grad = grad.reshape(n, -1)  # (B / pac, pac * D)
+    def penalty(self, D, real, fake, rng):
+        pac = D.pac
+        n = real.x.shape[0] // pac
+        eps = interpolation_weights(n, pac, real.x, rng)
+        x_hat = (eps * real.x + (1 - eps) * fake.x).requires_grad_(True)
+        cudnn_off = not D.double_backward_ok and x_hat.is_cuda
+        with torch.backends.cudnn.flags(enabled=False) if cudnn_off else contextlib.nullcontext():
+            out = D(x_hat, real.cond)
+            (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
+        grad = grad.reshape(n, -1)  # (B / pac, pac * prod(sample_shape))
         return self.gp_lambda * ((grad.norm(2, dim=1) - 1.0) ** 2).mean()
 
     def optimizers(self, G, D, lr_g, lr_d):
         return Objective.optimizers(self, G, D, lr_g, lr_d)
+
+
+class HingeObjective(Objective):
+    """Hinge loss (Lim & Ye 2017; used with spectral norm by Miyato et al. 2018 and BigGAN).
+
+    D step: minimise E[relu(1 - D(x))] + E[relu(1 + D(x~))]. G step: minimise -E[D(x~)].
+    """
+
+    def __init__(self):
+        super().__init__("hinge", default_n_critic=1, probabilistic=False, uses_targets=False)
+
+    def discriminator_loss(self, d_real, d_fake, real, fake, targets):
+        real_part, fake_part = F.relu(1.0 - d_real).mean(), F.relu(1.0 + d_fake).mean()
+        return {"d_loss": real_part + fake_part, "d_loss_real": real_part, "d_loss_fake": fake_part}
+
+    def generator_loss(self, d_gen, fake):
+        return {"g_loss": -d_gen.mean()}
 
 
 def adam(params, lr: float, betas: tuple[float, float] = (0.5, 0.9)) -> torch.optim.Adam:
@@ -142,11 +186,12 @@ OBJECTIVES: dict[str, Callable[[], Objective]] = {
     "bce": BCEObjective,
     "wgan": WGANObjective,
     "wgan-gp": WGANGPObjective,
+    "hinge": HingeObjective,
 }
 
 
 def get_objective(name: str) -> Objective:
     try:
         return OBJECTIVES[name]()
-    except KeyError:
+    except (KeyError, TypeError):
         raise ParameterError(f"objective={name!r} is not one of {sorted(OBJECTIVES)}") from None

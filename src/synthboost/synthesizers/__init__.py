@@ -1,6 +1,15 @@
 """Synthesizers: scikit-learn style estimators with fit / sample / save / load."""
 
+from pathlib import Path
+
+from ..base import BaseSynthesizer
 from .confidence import ConfidenceGAN
 from .tabular import TabularGAN
 
-__all__ = ["ConfidenceGAN", "TabularGAN"]
+
+def load(directory: str | Path, *, device: str | None = None) -> BaseSynthesizer:
+    """Load any saved synthesizer; the class comes from the model file (never from code in it)."""
+    return BaseSynthesizer.load(directory, device=device)
+
+
+__all__ = ["ConfidenceGAN", "TabularGAN", "load"]

@@ -29,14 +29,14 @@ from torch import nn
 import torch.nn.functional as F
 from sklearn.base import clone
 
-from ..base import check_number, derive_seed, make_rngs, sample_seed, torch_generator
+from ..base import Param, derive_seed, number, torch_generator
 from ..data.schema import infer_schema, to_native, validate_frame
 from ..data.tabular import TabularTransformer
 from ..errors import ParameterError, SchemaError
-from ..nn.blocks import init_weights, set_rng
-from ..nn.objectives import get_objective
-from ..training.engine import HISTORY_COLUMNS, Trainer
-from .tabular import TabularGAN, _TableSource
+from ..nn.init import build
+from ..training.engine import Trainer
+from ._gan import TrainingPlan, pick
+from .tabular import _ORDER, TABLE_PARAMS, TabularGAN, _TableSource
 
 #: confidence -> generator/discriminator condition input: (c - 0.5) * 4 spans [-2, 2] like z's bulk
 _COND_SCALE = 4.0
@@ -175,7 +175,7 @@ class ConfidenceGAN(TabularGAN):
     """Generate realistic rows on which ``classifier`` is as confident as asked.
 
     Parameters (besides :class:`TabularGAN`'s, which mean the same here; there is no target, so
-    no ``balance_classes``, and no checkpointing)
+    no ``balance_classes``; checkpoints hold the surrogate and its refresher too)
     ----------
     classifier : fitted estimator with ``predict_proba``
         The black box. It sees decoded rows with the data's feature columns.
@@ -216,73 +216,23 @@ class ConfidenceGAN(TabularGAN):
     or weights went non-finite is undone, so the confidence term keeps the previous surrogate).
     """
 
-    def __init__(
-        self,
-        classifier: Any = None,
-        positive_class: Any = None,
-        confidence_loss: float = 20.0,
-        surrogate_every: int = 5,
-        surrogate_hidden: int = 64,
-        balance_confidence: bool = True,
-        calibrate: bool = True,
-        calibration_rows: int = 4000,
-        objective: str = "bce",
-        epochs: int | None = None,
-        batch_size: int | None = None,
-        noise_dim: int = 64,
-        hidden_dims: Sequence[int] | None = None,
-        lr: float | None = None,
-        n_critic: int | None = None,
-        continuous_encoding: str = "quantile",
-        categorical: Sequence[str] | None = None,
-        continuous: Sequence[str] | None = None,
-        label_smoothing: float = 0.9,
-        label_flip: float = 0.0,
-        instance_noise: float = 0.0,
-        minibatch_discrimination: int = 0,
-        minibatch_kernel_dim: int = 8,
-        pac: int = 1,
-        dropout: float = 0.25,
-        lr_schedule: str | None = None,
-        gumbel_tau: float = 0.2,
-        categorical_sampling: str = "sample",
-        on_divergence: str = "restore",
-        device: str = "cpu",
-        verbose: bool = True,
-        random_state: int | None = None,
-    ):
-        self.classifier = classifier
-        self.positive_class = positive_class
-        self.confidence_loss = confidence_loss
-        self.surrogate_every = surrogate_every
-        self.surrogate_hidden = surrogate_hidden
-        self.balance_confidence = balance_confidence
-        self.calibrate = calibrate
-        self.calibration_rows = calibration_rows
-        self.objective = objective
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.noise_dim = noise_dim
-        self.hidden_dims = hidden_dims
-        self.lr = lr
-        self.n_critic = n_critic
-        self.continuous_encoding = continuous_encoding
-        self.categorical = categorical
-        self.continuous = continuous
-        self.label_smoothing = label_smoothing
-        self.label_flip = label_flip
-        self.instance_noise = instance_noise
-        self.minibatch_discrimination = minibatch_discrimination
-        self.minibatch_kernel_dim = minibatch_kernel_dim
-        self.pac = pac
-        self.dropout = dropout
-        self.lr_schedule = lr_schedule
-        self.gumbel_tau = gumbel_tau
-        self.categorical_sampling = categorical_sampling
-        self.on_divergence = on_divergence
-        self.device = device
-        self.verbose = verbose
-        self.random_state = random_state
+    _params = pick(
+        ("classifier", "positive_class", "confidence_loss", "surrogate_every", "surrogate_hidden", "balance_confidence",
+         "calibrate", "calibration_rows") + tuple(n for n in _ORDER if n != "balance_classes"),
+        Param("classifier", None, Any, "The fitted black box with predict_proba."),
+        Param("positive_class", None, Any, "Class whose probability is the confidence."),
+        Param("confidence_loss", 20.0, float, "Weight of the closed-loop confidence term (0 = plain conditioned design).",
+              number(low=0, hint=" (0 = plain conditioned design)")),
+        Param("surrogate_every", 5, int, "Refresh the surrogate every this many epochs.", number(integer=True, low=1)),
+        Param("surrogate_hidden", 64, int, "Width of the surrogate network.",
+              number(integer=True, low=1, hint=" (the surrogate's width)")),
+        Param("balance_confidence", True, bool, "Draw training rows evenly over the tenths of [0, 1]."),
+        Param("calibrate", True, bool, "Calibrate condition to achieved confidence after training."),
+        Param("calibration_rows", 4000, int, "Generated rows scored by the black box for the calibration.",
+              number(integer=True, low=100)),
+        *(p for p in TABLE_PARAMS if p.name != "balance_classes"),
+        epochs={"help": "Training epochs; empty: about 4000 generator steps."},
+    )
 
     def __sklearn_clone__(self) -> "ConfidenceGAN":
         """Unfitted copy with the same parameters and the *same* classifier: the black box is a
@@ -294,22 +244,17 @@ class ConfidenceGAN(TabularGAN):
     def sample_encoded(self, n: int, conditions: Mapping[str, Any] | None = None, random_state: int | None = None):
         raise NotImplementedError("ConfidenceGAN generates at a confidence; use sample(n, confidence=...)")
 
-    # TabularGAN's checkpointing is not exposed here (the surrogate is not checkpointed)
-    checkpoint_dir = None
-    checkpoint_every = 0
-
     # -- fit --------------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y: Any = None, *, target: str | None = None, callbacks: Sequence = ()) -> "ConfidenceGAN":
+    def fit(self, X: pd.DataFrame, y: Any = None, *, target: str | None = None, resume: bool = False,
+            callbacks: Sequence = ()) -> "ConfidenceGAN":
         """Learn rows of ``X`` (the classifier's feature table) conditioned on the classifier's confidence.
 
         A ``target`` column in ``X`` (or ``y``) is dropped: the classifier's score, not the
         label, is the condition.
         """
-        self._validate_params()
-        check_number("confidence_loss", self.confidence_loss, low=0, hint=" (0 = plain conditioned design)")
-        check_number("surrogate_hidden", self.surrogate_hidden, integer=True, low=1, hint=" (the surrogate's width)")
-        check_number("surrogate_every", self.surrogate_every, integer=True, low=1)
-        check_number("calibration_rows", self.calibration_rows, integer=True, low=100)
+        return self._fit((X,), resume=resume, callbacks=callbacks, target=target)
+
+    def _prepare(self, X, target=None):
         df = validate_frame(X)
         if target is not None:
             if target not in df.columns:
@@ -318,37 +263,50 @@ class ConfidenceGAN(TabularGAN):
         self.black_box_ = BlackBox(self.classifier, self.positive_class, list(df.columns))
         self.positive_class_ = self.black_box_.positive
         self.target_, self.classes_ = None, None
-        rng, torch_seed = make_rngs(self.random_state)
-        c_real = self.black_box_.confidence(df)  # (N,)
-        self.real_confidence_quantiles_ = np.quantile(c_real, np.linspace(0, 1, 101)).tolist()
+        return df
 
+    def _encode(self, df: pd.DataFrame, rng: np.random.Generator) -> _TableSource:
+        c_real = self.black_box_.confidence(df)  # (N,)
+        self._c_real = c_real
+        self.real_confidence_quantiles_ = np.quantile(c_real, np.linspace(0, 1, 101)).tolist()
         self.schema_ = infer_schema(df, categorical=self.categorical, continuous=self.continuous)
         self.transformer_ = TabularTransformer(self.continuous_encoding).fit(df, self.schema_, rng)
         self.n_features_in_ = df.shape[1]
         self.feature_names_in_ = np.asarray(df.columns, dtype=object)
         data = torch.as_tensor(self.transformer_.transform(df, rng), device=self.device)  # (N, D)
         c = torch.as_tensor(c_real, dtype=torch.float32, device=self.device)
-        cond = _cond(c)  # (N, 1)
         bins = torch.clamp((c * N_BINS).long(), max=N_BINS - 1)  # (N,) tenth of [0, 1] each row falls in
         bins = torch.unique(bins, return_inverse=True)[1]  # occupied bins only
+        self._data, self._c = data, c
+        return _TableSource(data, _cond(c), bins, self.balance_confidence)  # conditions (N, 1)
 
-        objective = get_objective(self.objective)
+    def _training_config(self, n_rows: int, objective, target_steps: int = 4000):
         # twice TabularGAN's step budget: the confidence term slows convergence to realism
         # (german_credit: column-shape 0.860 -> 0.879 at the same confidence error; bench/RESULTS.md)
-        self.training_config_ = self._training_config(len(df), objective, target_steps=4000)
-        g = self._init_networks(self.transformer_.output_spans, 1, torch_seed)
-        source = _TableSource(data, cond, bins, self.balance_confidence)
+        return super()._training_config(n_rows, objective, target_steps=target_steps)
 
-        aux, cbs = None, list(callbacks)
-        self.surrogate_ = Surrogate(data.shape[1], int(self.surrogate_hidden)).to(self.device)
-        self.surrogate_history_: list[dict] = []
-        if not self.confidence_loss > 0:
+    def _cond_dim(self) -> int:
+        return 1
+
+    def _build_networks(self) -> None:
+        super()._build_networks()
+        self.surrogate_ = build(lambda: Surrogate(self.transformer_.output_dim, int(self.surrogate_hidden))).to(self.device)
+
+    def _extra_modules(self):
+        return {"surrogate": self.surrogate_}
+
+    def _init_rng(self, name: str, g: torch.Generator) -> torch.Generator:
+        if name == "surrogate" and not self.confidence_loss > 0:
             # unused by the plain design; a fixed init keeps saved models reproducible without
             # touching g (whose stream the plain design's training uses)
-            init_weights(self.surrogate_, torch_generator(0, self.device))
-        else:
-            init_weights(self.surrogate_, g)
-            refresher = _SurrogateRefresher(self, data, c, source, torch_generator(int(rng.integers(2**62)), self.device))
+            return torch_generator(0, self.device)
+        return g
+
+    def _training_plan(self, source, rng, g) -> TrainingPlan:
+        plan = TrainingPlan()
+        self.surrogate_history_: list[dict] = []
+        if self.confidence_loss > 0:
+            refresher = _SurrogateRefresher(self, self._data, self._c, source, torch_generator(int(rng.integers(2**62)), self.device))
             refresher.distill(steps=300)  # start from the black box on real rows
             weight = float(self.confidence_loss)
 
@@ -357,19 +315,18 @@ class ConfidenceGAN(TabularGAN):
                 s = torch.sigmoid(self.surrogate_(fake))  # (B,)
                 return weight * ((s - _uncond(cond_batch)) ** 2).mean()
 
-            cbs.insert(0, refresher.callback)
+            plan.aux_loss = aux
+            plan.callbacks.append(refresher.callback)
+            plan.states["refresher"] = refresher
         self.surrogate_.requires_grad_(False)
+        return plan
 
-        trainer = Trainer(self.generator_, self.discriminator_, objective, self.training_config_, cbs, self.device, aux_loss=aux)
-        trainer.fit(source, g)
-        self.history_ = pd.DataFrame(trainer.history, columns=HISTORY_COLUMNS)
-        set_rng(self.generator_, None)
-        set_rng(self.discriminator_, None)
-        self._sample_rng = torch_generator(derive_seed(g), self.device)
+    def _after_fit(self, trainer: Trainer, g: torch.Generator) -> None:
+        c_real = self._c_real
+        del self._data, self._c, self._c_real
         self.calibration_ = self._calibrate(torch_generator(derive_seed(g), self.device))
         self.natural_confidence_quantiles_ = self._natural_confidences(
             c_real, torch_generator(derive_seed(g), self.device))
-        return self
 
     def _natural_confidences(self, c_real: np.ndarray, rng: torch.Generator) -> list[float] | None:
         """Quantiles (101) of the black box's scores of G's rows made at the training rows' own
@@ -445,8 +402,7 @@ class ConfidenceGAN(TabularGAN):
         """
         self._check_fitted()
         screen = self._check_request(n, candidates, screen)
-        seed = sample_seed(random_state)
-        rng = self._sample_rng if seed is None else torch_generator(seed, self.device)
+        rng = self._rng_for(random_state)
         np_rng = np.random.default_rng(derive_seed(rng))
         if confidence is None:  # the natural distribution (see _natural_confidences), by inverse transform sampling
             q = self.natural_confidence_quantiles_ or self.real_confidence_quantiles_
@@ -549,9 +505,8 @@ class ConfidenceGAN(TabularGAN):
         params["positive_class"] = to_native(self.positive_class) if self.positive_class is not None else None
         return params
 
-    def _to_state(self):
-        tensors, meta = super()._to_state()
-        tensors.update({f"surrogate.{k}": v for k, v in self.surrogate_.state_dict().items()})
+    def _data_state(self) -> dict:
+        meta = super()._data_state()
         meta.update(
             positive_class=to_native(self.positive_class_),
             real_confidence_quantiles=self.real_confidence_quantiles_,
@@ -560,20 +515,17 @@ class ConfidenceGAN(TabularGAN):
             surrogate_history=[{k: to_native(v) for k, v in h.items()} for h in self.surrogate_history_],
             classifier=type(self.classifier).__name__ if self.classifier is not None else None,
         )
-        return tensors, meta
+        return meta
 
-    def _from_state(self, tensors, meta):
+    def _restore_data(self, meta: dict) -> None:
+        super()._restore_data(meta)
         self.target_, self.classes_ = None, None
         self.positive_class_ = meta["positive_class"]
         self.real_confidence_quantiles_ = list(meta["real_confidence_quantiles"])
         self.calibration_ = meta.get("calibration")
         self.natural_confidence_quantiles_ = meta.get("natural_confidence_quantiles")
-        self.black_box_ = None
-        self._restore(tensors, meta, 1)
-        self.surrogate_ = Surrogate(self.transformer_.output_dim, int(self.surrogate_hidden)).to(self.device)
         self.surrogate_history_ = list(meta.get("surrogate_history", []))
-        self.surrogate_.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("surrogate.")})
-        self.surrogate_.eval()
+        self.black_box_ = None
 
 
 class _SurrogateRefresher:
@@ -620,6 +572,19 @@ class _SurrogateRefresher:
         x = torch.as_tensor(gan.transformer_.transform(rows), dtype=torch.float32, device=cond.device)
         mae = float(np.abs(achieved - _uncond(cond).cpu().numpy()).mean())
         return x, torch.as_tensor(achieved, dtype=torch.float32, device=cond.device), mae
+
+    # checkpoints hold the refresher (the surrogate, its optimizer, the row buffer, its stream, the log)
+    def state_dict(self) -> dict:
+        return {"surrogate": self.gan.surrogate_.state_dict(), "opt": self.opt.state_dict(), "buffer_x": list(self.buffer_x),
+                "buffer_c": list(self.buffer_c), "rng": self.rng.get_state(), "history": list(self.gan.surrogate_history_)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.gan.surrogate_.load_state_dict(state["surrogate"])
+        self.opt.load_state_dict(state["opt"])
+        self.buffer_x = [t.to(self.data.device) for t in state["buffer_x"]]
+        self.buffer_c = [t.to(self.data.device) for t in state["buffer_c"]]
+        self.rng.set_state(state["rng"])
+        self.gan.surrogate_history_[:] = state["history"]
 
     def callback(self, trainer: Trainer, row: dict) -> None:
         if trainer.epoch % self.gan.surrogate_every and trainer.epoch != trainer.config.epochs:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ..base import BaseSynthesizer, check_number, derive_seed, make_rngs, sample_seed, torch_generator
-from ..data.schema import OutputSpan, TableSchema, infer_schema, restore_series, to_native, validate_frame
+from ..base import Param, choice, number
+from ..data.schema import TableSchema, infer_schema, restore_series, to_native, validate_frame
 from ..data.tabular import CONTINUOUS_ENCODINGS, TabularTransformer
 from ..errors import ConditionError, ParameterError, SchemaError
-from ..nn.blocks import DenseDiscriminator, DenseGenerator, default_hidden_dims, init_weights, set_rng
-from ..nn.objectives import OBJECTIVES, get_objective
-from ..training.engine import HISTORY_COLUMNS, Trainer, TrainingConfig
+from ..nn.base import Batch
+from ..nn.blocks import DenseDiscriminator, DenseGenerator, default_hidden_dims
+from ..nn.init import build, set_rng
+from ..nn.objectives import get_objective
+from ..training.engine import TrainingConfig
+from ._gan import DEFAULT_LR, GANSynthesizer, pick  # noqa: F401  (DEFAULT_LR: importable from here as before)
 
-#: learning rate per objective when ``lr=None`` (Adam for bce/wgan-gp, RMSProp for wgan)
-DEFAULT_LR = {"bce": 2e-4, "wgan": 5e-5, "wgan-gp": 2e-4}
 MAX_TARGET_CLASSES = 100
 SAMPLE_CHUNK = 16384
 
@@ -49,7 +50,7 @@ class _TableSource:
 
     def sample(self, batch_size, rng):
         idx = torch.multinomial(self.row_weights, batch_size, replacement=True, generator=rng)
-        return self.data[idx], (None if self.cond is None else self.cond[idx])
+        return Batch(self.data[idx], None if self.cond is None else self.cond[idx])  # (B, D), (B, C) | None
 
     def sample_condition(self, batch_size, rng):
         if self.cond is None:
@@ -58,7 +59,45 @@ class _TableSource:
         return self.cond[idx]
 
 
-class TabularGAN(BaseSynthesizer):
+def _hidden_dims_check(name: str, value: Any) -> None:
+    if value is not None and (
+        isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0
+        or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in value)
+    ):
+        raise ParameterError(f"{name}={value!r} must be a non-empty list of positive integers")
+
+
+def _encoding_check(name: str, value: Any) -> None:
+    if value not in CONTINUOUS_ENCODINGS:
+        raise ParameterError(f"{name}={value!r} is not one of {list(CONTINUOUS_ENCODINGS)}")
+
+
+#: TabularGAN's own parameters (the common GAN ones come from synthesizers._gan)
+TABLE_PARAMS = (
+    Param("hidden_dims", None, Optional[Sequence[int]], "Generator layer widths, e.g. 64,128,256; empty: from the data.",
+          _hidden_dims_check),
+    Param("continuous_encoding", "quantile", str, "Encoding of numeric columns: quantile, minmax or mode.", _encoding_check),
+    Param("categorical", None, Optional[Sequence[str]], "Columns to treat as categorical."),
+    Param("continuous", None, Optional[Sequence[str]], "Columns to treat as continuous."),
+    Param("minibatch_discrimination", 0, int, "Minibatch-discrimination kernels in D (0 = off).",
+          number(integer=True, low=0, hint=" (0 = off)")),
+    Param("minibatch_kernel_dim", 8, int, "Width of each minibatch-discrimination kernel.", number(integer=True, low=1)),
+    Param("pac", 1, int, "PacGAN: D judges this many rows together (1 = off).",
+          number(integer=True, low=1, hint=" (1 disables packing)")),
+    Param("dropout", 0.25, float, "Dropout in the discriminator.", number(low=0, high=1, high_open=True)),
+    Param("gumbel_tau", 0.2, float, "Gumbel-softmax temperature of categorical outputs in training (0 = plain softmax).",
+          number(low=0)),
+    Param("categorical_sampling", "sample", str, "Categories of sampled rows: sample (from the softmax) or mode.",
+          choice("sample", "mode")),
+    Param("balance_classes", True, bool, "With a target, draw training rows class-balanced."),
+)
+_ORDER = ("objective", "epochs", "batch_size", "noise_dim", "hidden_dims", "lr", "n_critic", "continuous_encoding",
+          "categorical", "continuous", "label_smoothing", "label_flip", "instance_noise", "minibatch_discrimination",
+          "minibatch_kernel_dim", "pac", "dropout", "lr_schedule", "gumbel_tau", "categorical_sampling",
+          "balance_classes", "on_divergence", "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
+
+
+class TabularGAN(GANSynthesizer):
     """GAN for small mixed-type tables.
 
     ``TabularGAN().fit(df)`` is a good first try on any table of a few hundred to a few
@@ -128,101 +167,9 @@ class TabularGAN(BaseSynthesizer):
         Same value and same data give identical samples (on CPU).
     """
 
-    def __init__(
-        self,
-        objective: str = "bce",
-        epochs: int | None = None,
-        batch_size: int | None = None,
-        noise_dim: int = 64,
-        hidden_dims: Sequence[int] | None = None,
-        lr: float | None = None,
-        n_critic: int | None = None,
-        continuous_encoding: str = "quantile",
-        categorical: Sequence[str] | None = None,
-        continuous: Sequence[str] | None = None,
-        label_smoothing: float = 0.9,
-        label_flip: float = 0.0,
-        instance_noise: float = 0.0,
-        minibatch_discrimination: int = 0,
-        minibatch_kernel_dim: int = 8,
-        pac: int = 1,
-        dropout: float = 0.25,
-        lr_schedule: str | None = None,
-        gumbel_tau: float = 0.2,
-        categorical_sampling: str = "sample",
-        balance_classes: bool = True,
-        on_divergence: str = "restore",
-        checkpoint_dir: str | None = None,
-        checkpoint_every: int = 0,
-        device: str = "cpu",
-        verbose: bool = True,
-        random_state: int | None = None,
-    ):
-        self.objective = objective
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.noise_dim = noise_dim
-        self.hidden_dims = hidden_dims
-        self.lr = lr
-        self.n_critic = n_critic
-        self.continuous_encoding = continuous_encoding
-        self.categorical = categorical
-        self.continuous = continuous
-        self.label_smoothing = label_smoothing
-        self.label_flip = label_flip
-        self.instance_noise = instance_noise
-        self.minibatch_discrimination = minibatch_discrimination
-        self.minibatch_kernel_dim = minibatch_kernel_dim
-        self.pac = pac
-        self.dropout = dropout
-        self.lr_schedule = lr_schedule
-        self.gumbel_tau = gumbel_tau
-        self.categorical_sampling = categorical_sampling
-        self.balance_classes = balance_classes
-        self.on_divergence = on_divergence
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
-        self.device = device
-        self.verbose = verbose
-        self.random_state = random_state
+    _params = pick(_ORDER, *TABLE_PARAMS)
 
-    # -- validation -------------------------------------------------------------------
-    def _validate_params(self) -> None:
-        if self.objective not in OBJECTIVES:
-            raise ParameterError(f"objective={self.objective!r} is not one of {sorted(OBJECTIVES)}")
-        if self.continuous_encoding not in CONTINUOUS_ENCODINGS:
-            raise ParameterError(
-                f"continuous_encoding={self.continuous_encoding!r} is not one of {list(CONTINUOUS_ENCODINGS)}"
-            )
-        check_number("pac", self.pac, integer=True, low=1, hint=" (1 disables packing)")
-        check_number("epochs", self.epochs, integer=True, low=1, optional=True, hint=" (None: chosen from the table size)")
-        # BatchNorm needs at least 2 rows per batch
-        check_number("batch_size", self.batch_size, integer=True, low=2, optional=True, hint=" (None: chosen from the table size)")
-        check_number("noise_dim", self.noise_dim, integer=True, low=1)
-        check_number("lr", self.lr, low=0, low_open=True, optional=True, hint=" (None: the objective's default)")
-        check_number("n_critic", self.n_critic, integer=True, low=1, optional=True, hint=" (None: the objective's default)")
-        check_number("label_smoothing", self.label_smoothing, low=0.5, high=1, low_open=True, hint=" (0.9 is typical, 1 = off)")
-        check_number("label_flip", self.label_flip, low=0, high=0.5, high_open=True)
-        check_number("instance_noise", self.instance_noise, low=0)
-        check_number("dropout", self.dropout, low=0, high=1, high_open=True)
-        check_number("minibatch_discrimination", self.minibatch_discrimination, integer=True, low=0, hint=" (0 = off)")
-        check_number("minibatch_kernel_dim", self.minibatch_kernel_dim, integer=True, low=1)
-        check_number("gumbel_tau", self.gumbel_tau, low=0)
-        check_number("checkpoint_every", self.checkpoint_every, integer=True, low=0)
-        if self.hidden_dims is not None and (
-            isinstance(self.hidden_dims, (str, bytes)) or not hasattr(self.hidden_dims, "__len__") or len(self.hidden_dims) == 0
-            or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden_dims)
-        ):
-            raise ParameterError(f"hidden_dims={self.hidden_dims!r} must be a non-empty list of positive integers")
-        try:
-            kind = torch.device(self.device).type
-        except (RuntimeError, TypeError):
-            raise ParameterError(f"device={self.device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:0' or 'mps'") from None
-        if kind == "cuda" and not torch.cuda.is_available():
-            raise ParameterError(f"device={self.device!r}: this torch has no CUDA device available; use 'cpu'")
-        if self.categorical_sampling not in ("sample", "mode"):
-            raise ParameterError(f"categorical_sampling={self.categorical_sampling!r} must be 'sample' or 'mode'")
-
+    # -- fit --------------------------------------------------------------------------
     def _prepare_target(self, df: pd.DataFrame, target: str | None) -> None:
         self.target_ = target
         if target is None:
@@ -252,7 +199,6 @@ class TabularGAN(BaseSynthesizer):
             values = list(values)
         self.classes_ = [to_native(v) for v in values]
 
-    # -- fit --------------------------------------------------------------------------
     def fit(
         self,
         X: pd.DataFrame,
@@ -267,10 +213,9 @@ class TabularGAN(BaseSynthesizer):
         ``target`` names a class column to condition on (or pass its values as ``y``;
         they are then added as a column named ``"target"`` unless ``y`` is a named Series).
         """
-        self._validate_params()
-        if resume and not self.checkpoint_dir:
-            raise ParameterError("resume=True continues from checkpoint_dir=, which is not set; pass the folder "
-                                 "the interrupted run wrote its checkpoint to")
+        return self._fit((X, y), resume=resume, callbacks=callbacks, target=target)
+
+    def _prepare(self, X, y, target=None):
         df = validate_frame(X)
         if y is not None:
             values = np.asarray(y)
@@ -282,7 +227,11 @@ class TabularGAN(BaseSynthesizer):
             df[name] = values  # by item, not assign(): column names need not be strings
             target = name
         self._prepare_target(df, target)
-        rng, torch_seed = make_rngs(self.random_state)
+        return df
+
+    def _encode(self, df: pd.DataFrame, rng: np.random.Generator) -> _TableSource:
+        """Schema, transformer and encoded rows (N, D); one-hot class conditions (N, C) with a target."""
+        target = self.target_
         overrides_cat = list(self.categorical or []) + ([target] if target else [])
         self.schema_ = infer_schema(df, categorical=overrides_cat, continuous=self.continuous)
         features = TableSchema([c for c in self.schema_.columns if c.name != target])
@@ -300,26 +249,14 @@ class TabularGAN(BaseSynthesizer):
             cond = torch.eye(len(self.classes_), device=self.device)[classes]  # (N, C)
             counts = np.bincount(codes, minlength=len(self.classes_))
             self.class_weights_ = (counts / counts.sum()).tolist()
-
-        objective = get_objective(self.objective)
-        self.training_config_ = self._training_config(len(df), objective)
-        g = self._init_networks(self.transformer_.output_spans, 0 if cond is None else cond.shape[1], torch_seed)
-
-        trainer = Trainer(self.generator_, self.discriminator_, objective, self.training_config_, callbacks, self.device)
-        trainer.fit(_TableSource(data, cond, classes, self.balance_classes), g, resume=resume)
-        self.history_ = pd.DataFrame(trainer.history, columns=HISTORY_COLUMNS)
-        set_rng(self.generator_, None)
-        set_rng(self.discriminator_, None)
-        # samples continue from the training stream: same seed + data -> same samples
-        self._sample_rng = torch_generator(derive_seed(g), self.device)
-        return self
+        return _TableSource(data, cond, classes, self.balance_classes)
 
     def _training_config(self, n_rows: int, objective, target_steps: int = 2000) -> TrainingConfig:
         """The engine's configuration from this estimator's parameters and the table size."""
         batch = self.batch_size or auto_batch_size(n_rows)
         batch = max(self.pac, batch - batch % self.pac)  # PacGAN needs whole packs
         epochs = self.epochs or auto_epochs(n_rows, batch, target_steps)
-        lr = self.lr or DEFAULT_LR[self.objective]
+        lr = self._default_lr()
         config = TrainingConfig(
             epochs=int(epochs),
             batch_size=int(batch),
@@ -339,24 +276,18 @@ class TabularGAN(BaseSynthesizer):
         config.validate()
         return config
 
-    def _init_networks(self, spans: Sequence[OutputSpan], cond_dim: int, torch_seed: int) -> torch.Generator:
-        """Build G and D with seeded weights; returns the torch generator training continues from."""
-        self._build_networks(spans, cond_dim)
-        g = torch_generator(torch_seed, self.device)
-        init_weights(self.generator_, g)
-        init_weights(self.discriminator_, g)
-        set_rng(self.generator_, g)
-        set_rng(self.discriminator_, g)
-        return g
+    def _cond_dim(self) -> int:
+        return len(self.classes_) if self.classes_ else 0
 
-    def _build_networks(self, spans: Sequence[OutputSpan], cond_dim: int) -> None:
+    def _build_networks(self) -> None:
+        spans, cond_dim = self.transformer_.output_spans, self._cond_dim()
         data_dim = sum(s.dim for s in spans)
         hidden = tuple(self.hidden_dims) if self.hidden_dims else default_hidden_dims(data_dim)
         self.hidden_dims_ = hidden
-        self.generator_ = DenseGenerator(
+        self.generator_ = build(lambda: DenseGenerator(
             self.noise_dim, spans, hidden, cond_dim, self.gumbel_tau or None, self.categorical_sampling != "mode"
-        ).to(self.device)
-        self.discriminator_ = DenseDiscriminator(
+        )).to(self.device)
+        self.discriminator_ = build(lambda: DenseDiscriminator(
             data_dim,
             hidden[::-1],
             cond_dim,
@@ -364,7 +295,7 @@ class TabularGAN(BaseSynthesizer):
             dropout=self.dropout,
             minibatch_kernels=self.minibatch_discrimination,
             minibatch_kernel_dim=self.minibatch_kernel_dim,
-        ).to(self.device)
+        )).to(self.device)
 
     # -- sample -----------------------------------------------------------------------
     def _condition_codes(self, n: int, conditions: Mapping[str, Any] | None, rng: torch.Generator) -> np.ndarray | None:
@@ -395,8 +326,7 @@ class TabularGAN(BaseSynthesizer):
         self._check_fitted()
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ParameterError(f"n={n!r} must be a non-negative integer")
-        seed = sample_seed(random_state)
-        rng = self._sample_rng if seed is None else torch_generator(seed, self.device)
+        rng = self._rng_for(random_state)
         codes = self._condition_codes(int(n), conditions, rng)
         eye = None if codes is None else torch.eye(len(self.classes_), device=self.device)
         cond_at = None if codes is None else lambda a, b: eye[torch.as_tensor(codes[a:b], device=self.device)]
@@ -412,7 +342,7 @@ class TabularGAN(BaseSynthesizer):
         try:
             for start in range(0, n, SAMPLE_CHUNK):
                 m = min(SAMPLE_CHUNK, n - start)
-                z = torch.randn(m, self.noise_dim, generator=rng, device=self.device)  # (m, Z)
+                z = G.sample_noise(m, rng)  # (m, Z)
                 out.append(G(z, None if cond_at is None else cond_at(start, start + m)).cpu())
         finally:
             set_rng(G, None)
@@ -487,43 +417,20 @@ class TabularGAN(BaseSynthesizer):
         return float((scores >= np.median(self.realism_scores(real))).mean())
 
     # -- persistence --------------------------------------------------------------------
-    def _to_state(self):
-        tensors = {f"generator.{k}": v for k, v in self.generator_.state_dict().items()}
-        tensors.update({f"discriminator.{k}": v for k, v in self.discriminator_.state_dict().items()})
-        tensors["sample_rng_state"] = self._sample_rng.get_state()
-        meta = {
+    def _data_state(self) -> dict:
+        return {
             "schema": self.schema_.to_dict(),
             "transformer": self.transformer_.to_dict(),
             "target": self.target_,
             "classes": self.classes_,
             "class_weights": getattr(self, "class_weights_", None),
-            "training_config": vars(self.training_config_),
-            "history": self.history_.to_dict(orient="list"),
         }
-        return tensors, meta
 
-    def _from_state(self, tensors, meta):
+    def _restore_data(self, meta: dict) -> None:
         self.target_, self.classes_ = meta["target"], meta["classes"]
         if meta.get("class_weights") is not None:
             self.class_weights_ = meta["class_weights"]
-        self._restore(tensors, meta, len(self.classes_) if self.classes_ else 0)
-
-    def _restore(self, tensors, meta, cond_dim: int) -> None:
-        """Schema, transformer, history and networks from a model file (shared by subclasses)."""
         self.schema_ = TableSchema.from_dict(meta["schema"])
         self.transformer_ = TabularTransformer.from_dict(meta["transformer"])
-        self.training_config_ = TrainingConfig(**meta["training_config"])
-        self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
         self.n_features_in_ = len(self.schema_.columns)
         self.feature_names_in_ = np.asarray(self.schema_.names, dtype=object)
-        self._build_networks(self.transformer_.output_spans, cond_dim)
-        self.generator_.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("generator.")})
-        self.discriminator_.load_state_dict({k[14:]: v for k, v in tensors.items() if k.startswith("discriminator.")})
-        self.generator_.eval()
-        self.discriminator_.eval()
-        state = tensors["sample_rng_state"]
-        self._sample_rng = torch_generator(0, self.device)
-        try:
-            self._sample_rng.set_state(state)
-        except RuntimeError:  # saved on another device type (CPU and CUDA states differ): reseed from it
-            self._sample_rng = torch_generator(int.from_bytes(bytes(state[:8].tolist()), "little") % 2**62, self.device)

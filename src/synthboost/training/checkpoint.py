@@ -1,13 +1,18 @@
 """Resumable training checkpoints: safetensors for every tensor, JSON for the rest.
 
-A checkpoint holds both networks, both optimizers' state, the random generator's
-state and the history, so a resumed fit continues exactly where it stopped.
+A checkpoint holds every named state of the trainer (both networks, both optimizers,
+the hooks' state, and whatever the synthesizer registered in ``Trainer.states``, such as
+ConfidenceGAN's surrogate and its refresher), the random generator's state and the
+history, so a resumed fit continues exactly where it stopped. Nested state dicts are
+stored generically (:func:`flatten`): tensors go to the safetensors file under their
+path, the rest to JSON with dict keys and tuples kept as they were (optimizer states key
+parameters by integer).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -17,45 +22,52 @@ from ..io import load_model, save_model
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Trainer
 
+VERSION = 2
+
 
 def exists(directory: str) -> bool:
     return (Path(directory) / "model.json").is_file()
 
 
-def _flatten_optimizer(prefix: str, sd: dict, tensors: dict) -> dict:
-    """Tensors of an optimizer state dict go to ``tensors``; the JSON-able rest is returned."""
-    state_meta = {}
-    for idx, entries in sd["state"].items():
-        meta = {}
-        for name, value in entries.items():
-            if torch.is_tensor(value):
-                tensors[f"{prefix}.{idx}.{name}"] = value
-            else:
-                meta[name] = value
-        state_meta[str(idx)] = meta
-    return {"state": state_meta, "param_groups": sd["param_groups"]}
+def flatten(obj: Any, path: str, tensors: dict[str, torch.Tensor]) -> Any:
+    """A JSON form of a nested state; its tensors are put into ``tensors`` under their path."""
+    if torch.is_tensor(obj):
+        tensors[path] = obj
+        return {"__tensor__": path}
+    if isinstance(obj, dict):
+        return {"__dict__": [[k, flatten(v, f"{path}.{k}", tensors)] for k, v in obj.items()]}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [flatten(v, f"{path}.{i}", tensors) for i, v in enumerate(obj)]}
+    if isinstance(obj, list):
+        return [flatten(v, f"{path}.{i}", tensors) for i, v in enumerate(obj)]
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(f"{path}: a {type(obj).__name__} cannot be checkpointed")
 
 
-def _unflatten_optimizer(prefix: str, meta: dict, tensors: dict) -> dict:
-    state = {int(idx): dict(entries) for idx, entries in meta["state"].items()}
-    for key, value in tensors.items():
-        if key.startswith(prefix + "."):
-            _, idx, name = key.split(".", 2)
-            state.setdefault(int(idx), {})[name] = value
-    return {"state": state, "param_groups": meta["param_groups"]}
+def unflatten(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    if isinstance(obj, dict):
+        if "__tensor__" in obj:
+            return tensors[obj["__tensor__"]]
+        if "__dict__" in obj:
+            return {k: unflatten(v, tensors) for k, v in obj["__dict__"]}
+        if "__tuple__" in obj:
+            return tuple(unflatten(v, tensors) for v in obj["__tuple__"])
+    if isinstance(obj, list):
+        return [unflatten(v, tensors) for v in obj]
+    return obj
 
 
 def save(directory: str, trainer: "Trainer", rng: torch.Generator) -> None:
-    tensors = {f"generator.{k}": v for k, v in trainer.generator.state_dict().items()}
-    tensors.update({f"discriminator.{k}": v for k, v in trainer.discriminator.state_dict().items()})
-    tensors["rng_state"] = rng.get_state()
+    tensors: dict[str, torch.Tensor] = {"rng_state": rng.get_state()}
+    objs = trainer.stateful()
     meta = {
         "kind": "checkpoint",
+        "version": VERSION,
         "epoch": trainer.epoch,
         "lr_scale": trainer.lr_scale,
         "history": trainer.history,
-        "opt_g": _flatten_optimizer("opt_g", trainer.opt_g.state_dict(), tensors),
-        "opt_d": _flatten_optimizer("opt_d", trainer.opt_d.state_dict(), tensors),
+        "states": {name: flatten(o.state_dict(), name, tensors) for name, o in objs.items()},
         # an optimizer's state loads into another kind without complaint and fails at its first step
         "optimizers": [type(trainer.opt_g).__name__, type(trainer.opt_d).__name__],
     }
@@ -66,18 +78,23 @@ def load(directory: str, trainer: "Trainer", rng: torch.Generator) -> None:
     tensors, meta = load_model(directory)
     if meta.get("kind") != "checkpoint":
         raise ModelFileError(f"{directory!r} is not a training checkpoint")
+    if meta.get("version") != VERSION:
+        raise ModelFileError(f"the checkpoint in {directory!r} was written by another synthboost version; "
+                             "delete it to train from the start")
     here = [type(trainer.opt_g).__name__, type(trainer.opt_d).__name__]
     if meta.get("optimizers", here) != here:
         raise ModelFileError(f"checkpoint in {directory!r} was trained with optimizers {meta['optimizers']}, this model uses "
                              f"{here} (another objective); delete it or use the same parameters")
+    objs = trainer.stateful()
+    saved = meta.get("states", {})
+    missing = [name for name in objs if name not in saved]
+    if missing:
+        raise ModelFileError(f"checkpoint in {directory!r} holds no state for {missing} (another model's settings); "
+                             "delete it or use the same parameters")
     try:
-        trainer.generator.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("generator.")})
-        trainer.discriminator.load_state_dict(
-            {k[14:]: v for k, v in tensors.items() if k.startswith("discriminator.")}
-        )
-        trainer.opt_g.load_state_dict(_unflatten_optimizer("opt_g", meta["opt_g"], tensors))
-        trainer.opt_d.load_state_dict(_unflatten_optimizer("opt_d", meta["opt_d"], tensors))
-    except (RuntimeError, KeyError, ValueError) as e:
+        for name, o in objs.items():
+            o.load_state_dict(unflatten(saved[name], tensors))
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
         raise ModelFileError(
             f"checkpoint in {directory!r} does not match this model ({str(e).strip().splitlines()[-1].strip()}); "
             "delete it or use the same parameters"

@@ -1,11 +1,14 @@
 """The one training loop shared by every synthesizer.
 
-A synthesizer hands the engine its networks, an :class:`~synthboost.nn.Objective`
-and a :class:`BatchSource` (which knows how to draw real rows and conditions);
-the engine runs ``n_critic`` discriminator steps per generator step, records a
-per-epoch history, shows progress, guards against divergence, writes resumable
-checkpoints and calls callbacks. Everything stays on the device as tensors; the
-only host synchronisation is once per epoch, when the history row is made.
+A synthesizer hands the engine its networks (a :class:`~synthboost.nn.base.Generator` and a
+:class:`~synthboost.nn.base.Critic`), an :class:`~synthboost.nn.objectives.Objective` and a
+:class:`BatchSource` (which draws real :class:`~synthboost.nn.base.Batch` es); the engine runs
+``n_critic`` discriminator steps per generator step, records a per-epoch history of the
+named losses and statistics, shows progress, guards against divergence, writes resumable
+checkpoints, and calls per-step hooks (:class:`StepHook`: D-input augmentation, EMA of G) and
+per-epoch callbacks. The engine knows nothing about tables, images or series: shapes live in
+the networks and the batch source. Everything stays on the device as tensors; the only host
+synchronisation is once per epoch, when the history row is made.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError, TrainingDivergedError
+from ..nn.base import Batch, Critic, Generator, as_batch
 from ..nn.objectives import Objective
 from ..nn.stabilizers import add_instance_noise, discriminator_targets, instance_noise_sigma
 from . import checkpoint as ckpt
 
+#: the columns every history has, in this order; an objective's or a hook's own names
+#: (e.g. per-generator statistics) come after ``d_fake``, before ``lr_g``
 HISTORY_COLUMNS = [
     "epoch",
     "g_loss",
@@ -45,11 +51,36 @@ class BatchSource(Protocol):
 
     n_rows: int
 
-    def sample(self, batch_size: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Real rows (B, D) and their conditions (B, C) or None."""
+    def sample(self, batch_size: int, rng: torch.Generator) -> Batch:
+        """Real samples (B, *shape) with their conditions (B, C) or None."""
 
     def sample_condition(self, batch_size: int, rng: torch.Generator) -> torch.Tensor | None:
         """Conditions (B, C) for a generator step, or None."""
+
+
+class StepHook:
+    """Per-step extension of the engine; override what is needed.
+
+    ``augment`` transforms D's inputs (real and fake, in D and G steps alike, so G is trained
+    through the same transform: DiffAugment); ``after_discriminator_step`` sees D's outputs on
+    the real batch (adaptive augmentation reads their sign); ``after_generator_step`` runs after
+    each G update (EMA of G's weights); ``statistics`` adds named values to the epoch's history
+    row. Hooks with ``state_dict`` / ``load_state_dict`` are checkpointed and snapshotted.
+    """
+
+    name = "hook"
+
+    def augment(self, x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        return x
+
+    def after_discriminator_step(self, trainer: "Trainer", d_real: torch.Tensor) -> None:
+        pass
+
+    def after_generator_step(self, trainer: "Trainer") -> None:
+        pass
+
+    def statistics(self) -> dict[str, float]:
+        return {}
 
 
 @dataclass
@@ -68,12 +99,14 @@ class TrainingConfig:
     lr_schedule: str | None = None  # None or "onecycle"
     on_divergence: str = "restore"  # "restore" (roll back, halve LRs) or "raise"
     max_restores: int = 3
+    #: the state the divergence guard rolls back to is copied to the CPU every this many epochs
+    snapshot_every: int = 1
     checkpoint_dir: str | None = None
     checkpoint_every: int = 0  # with checkpoint_dir: 0 means every 10 epochs (and the last)
     verbose: bool = True
 
     def validate(self) -> None:
-        for name in ("epochs", "batch_size", "noise_dim", "n_critic"):
+        for name in ("epochs", "batch_size", "noise_dim", "n_critic", "snapshot_every"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise ParameterError(f"{name}={v!r} must be a positive integer")
@@ -110,6 +143,17 @@ def _twice(cond: torch.Tensor | None) -> torch.Tensor | None:
     return None if cond is None else torch.cat([cond, cond])
 
 
+def to_cpu(state: Any) -> Any:
+    """A copy of a (nested) state dict with every tensor cloned to the CPU."""
+    if torch.is_tensor(state):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return {k: to_cpu(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(to_cpu(v) for v in state)
+    return copy.deepcopy(state)
+
+
 @dataclass
 class Trainer:
     """Trains ``generator`` against ``discriminator`` under ``objective``.
@@ -117,82 +161,99 @@ class Trainer:
     Callbacks are called as ``cb(trainer, history_row)`` after every epoch; returning
     ``True`` stops training early. ``aux_loss(fake, cond)``, if given, is a scalar added
     to the generator's loss (e.g. ConfidenceGAN's confidence gap); it is logged as ``g_aux``.
+    ``hooks`` run every step (:class:`StepHook`). ``states`` names further objects with
+    ``state_dict`` / ``load_state_dict`` (a surrogate network, its refresher) that
+    checkpoints hold, so a resumed fit continues exactly where it stopped.
     """
 
-    generator: nn.Module
-    discriminator: nn.Module
+    generator: Generator
+    discriminator: Critic
     objective: Objective
     config: TrainingConfig
     callbacks: Sequence[Callback] = ()
     device: torch.device | str = "cpu"
     history: list[dict] = field(default_factory=list)
     aux_loss: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor] | None = None
+    hooks: Sequence[StepHook] = ()
+    states: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         self.config.validate()
+        for role, net, base in (("generator", self.generator, Generator), ("discriminator", self.discriminator, Critic)):
+            if not isinstance(net, base):
+                raise ParameterError(f"the {role} must be a synthboost.nn.base.{base.__name__} (it declares what the "
+                                     f"engine relies on); got {type(net).__name__}")
         self.opt_g, self.opt_d = self.objective.optimizers(
             self.generator, self.discriminator, self.config.lr_g, self.config.lr_d
         )
         self.lr_scale = 1.0  # halved on every recovery from divergence
         self.epoch = 0  # epochs completed
         self._target_cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._augmenters = [h for h in self.hooks if type(h).augment is not StepHook.augment]
 
     # -- one generator step plus its n_critic discriminator steps -------------------
-    def _step(self, source: BatchSource, rng: torch.Generator, sigma: float, acc: torch.Tensor) -> None:
+    def _augment(self, x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        for h in self._augmenters:
+            x = h.augment(x, rng)
+        return x
+
+    def _step(self, source: BatchSource, rng: torch.Generator, sigma: float, acc: dict) -> None:
         cfg, G, D, obj = self.config, self.generator, self.discriminator, self.objective
         B = cfg.batch_size
-        # D scores real and fake rows in one forward pass unless its output couples rows of a
-        # batch (minibatch discrimination compares real rows only with real rows)
-        joint = not getattr(D, "batch_coupled", False)
+        # D scores real and fake samples in one forward pass unless its outputs couple samples of
+        # a batch (BatchNorm statistics, minibatch discrimination): then real and fake stay apart
+        joint = not D.batch_coupled
         for _ in range(cfg.n_critic):
-            real, cond = source.sample(B, rng)  # (B, D), (B, C) | None
-            z = torch.randn(B, cfg.noise_dim, generator=rng, device=real.device)  # (B, Z)
+            real = source.sample(B, rng)  # x (B, *shape), cond (B, C) | None
+            z = G.sample_noise(B, rng)  # (B, Z) or (B, T, Z)
             # with one D step per G step, the G step reuses this batch (as pytorch's dcgan example)
-            fake = G(z, cond) if cfg.n_critic == 1 else None
+            fake = as_batch(G(z, real.cond), real.cond) if cfg.n_critic == 1 else None
             with torch.no_grad():
-                fake_d = fake.detach() if fake is not None else G(z, cond)  # (B, D)
+                fake_d = fake.detach() if fake is not None else as_batch(G(z, real.cond), real.cond)
+            x_real, x_fake = self._augment(real.x, rng), self._augment(fake_d.x, rng)
             if joint:
-                both = D(add_instance_noise(torch.cat([real, fake_d]), sigma, rng), _twice(cond))
-                d_real, d_fake = both.chunk(2)  # (B / pac, 1) each
+                both = D(add_instance_noise(torch.cat([x_real, x_fake]), sigma, rng), _twice(real.cond))
+                d_real, d_fake = both.chunk(2)  # (B / pac, n_outputs) each
             else:
-                d_real = D(add_instance_noise(real, sigma, rng), cond)  # (B / pac, 1)
-                d_fake = D(add_instance_noise(fake_d, sigma, rng), cond)
-            t_real, t_fake = self._targets(d_real.shape[0], rng)
-            # D step: minimise the objective's discriminator loss (+ gradient penalty for wgan-gp)
-            d_loss, d_loss_real, d_loss_fake = obj.discriminator_loss(d_real, d_fake, t_real, t_fake)
-            gp = obj.penalty(D, real, fake_d, cond, rng)
-            total = d_loss if gp is None else d_loss + gp
+                d_real = D(add_instance_noise(x_real, sigma, rng), real.cond)  # (B / pac, n_outputs)
+                d_fake = D(add_instance_noise(x_fake, sigma, rng), fake_d.cond)
+            targets = self._targets(d_real.shape[0], rng)
+            # D step: minimise the objective's discriminator loss (+ its penalty, e.g. wgan-gp's)
+            d_losses = obj.discriminator_loss(d_real, d_fake, real, fake_d, targets)
+            real_in, fake_in = Batch(x_real, real.cond, real.meta), Batch(x_fake, fake_d.cond, fake_d.meta)
+            gp = obj.penalty(D, real_in, fake_in, rng)
+            total = d_losses["d_loss"] if gp is None else d_losses["d_loss"] + gp
             self.opt_d.zero_grad(set_to_none=True)
             total.backward()
             self.opt_d.step()
             obj.after_discriminator_step(D)
+            for h in self.hooks:
+                h.after_discriminator_step(self, d_real.detach())
 
         # G step: minimise the objective's generator loss against the updated D
         if fake is None:
             cond = source.sample_condition(B, rng)
-            z = torch.randn(B, cfg.noise_dim, generator=rng, device=acc.device)
-            fake = G(z, cond)
-        d_gen = D(add_instance_noise(fake, sigma, rng), cond)
-        g_loss = obj.generator_loss(d_gen)
-        aux = None if self.aux_loss is None else self.aux_loss(fake, cond)  # + auxiliary term, e.g. lambda (s(G(z,c)) - c)^2
+            fake = as_batch(G(G.sample_noise(B, rng), cond), cond)
+        d_gen = D(add_instance_noise(self._augment(fake.x, rng), sigma, rng), fake.cond)
+        g_losses = obj.generator_loss(d_gen, fake)
+        aux = None if self.aux_loss is None else self.aux_loss(fake.x, fake.cond)  # + e.g. lambda (s(G(z,c)) - c)^2
         self.opt_g.zero_grad(set_to_none=True)
-        (g_loss if aux is None else g_loss + aux).backward()
+        (g_losses["g_loss"] if aux is None else g_losses["g_loss"] + aux).backward()
         self.opt_g.step()
+        for h in self.hooks:
+            h.after_generator_step(self)
 
         with torch.no_grad():  # accumulate on device; one sync per epoch
-            zero = torch.zeros((), device=acc.device)
-            acc += torch.stack(
-                [
-                    g_loss.detach(),
-                    total.detach(),
-                    d_loss_real.detach(),
-                    d_loss_fake.detach(),
-                    zero if gp is None else gp.detach(),
-                    zero if aux is None else aux.detach(),
-                    obj.d_statistic(d_real.detach()),
-                    obj.d_statistic(d_fake.detach()),
-                ]
-            )
+            zero = torch.zeros((), device=total.device)
+            named = {"g_loss": g_losses["g_loss"], "d_loss": total}
+            named.update((k, v) for k, v in d_losses.items() if k != "d_loss")
+            named["gp"] = zero if gp is None else gp
+            named["g_aux"] = zero if aux is None else aux
+            named.update((k, v) for k, v in g_losses.items() if k != "g_loss")
+            named.update(obj.statistics(d_real.detach(), d_fake.detach(), real, fake_d))
+            for k, v in named.items():
+                v = v.detach()
+                acc[k] = v if k not in acc else acc[k] + v
 
     def _targets(self, n: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         cfg = self.config
@@ -214,19 +275,29 @@ class Trainer:
             lrs.append(lr)
         return lrs[0], lrs[1]
 
-    def _state(self) -> dict:
-        return {
-            "generator": copy.deepcopy(self.generator.state_dict()),
-            "discriminator": copy.deepcopy(self.discriminator.state_dict()),
-            "opt_g": copy.deepcopy(self.opt_g.state_dict()),
-            "opt_d": copy.deepcopy(self.opt_d.state_dict()),
-        }
+    # -- state: what checkpoints hold, and what the divergence guard rolls back ------------
+    def stateful(self) -> dict[str, Any]:
+        """Every object whose state a checkpoint holds, by name."""
+        out: dict[str, Any] = {"generator": self.generator, "discriminator": self.discriminator,
+                               "opt_g": self.opt_g, "opt_d": self.opt_d}
+        for h in self.hooks:
+            if hasattr(h, "state_dict"):
+                out[f"hook.{h.name}"] = h
+        out.update(self.states)
+        return out
 
-    def _load_state(self, state: dict) -> None:
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+    def _snapshot(self, rng: torch.Generator) -> dict:
+        """G, D, their optimizers and the hooks' state, copied to the CPU (not a second copy on the GPU)."""
+        objs = {k: v for k, v in self.stateful().items() if k not in self.states}
+        return {"states": {k: to_cpu(v.state_dict()) for k, v in objs.items()}, "epoch": self.epoch,
+                "n_history": len(self.history), "rng": rng.get_state()}
+
+    def _restore(self, snap: dict) -> None:
+        objs = self.stateful()
+        for k, state in snap["states"].items():
+            objs[k].load_state_dict(state)
+        self.epoch = snap["epoch"]
+        del self.history[snap["n_history"]:]
 
     # -- the loop ---------------------------------------------------------------------
     def fit(self, source: BatchSource, rng: torch.Generator, resume: bool = False) -> "Trainer":
@@ -239,45 +310,51 @@ class Trainer:
         total_steps = steps * cfg.epochs
         self.generator.train()
         self.discriminator.train()
-        good, good_rng, restores = self._state(), rng.get_state(), 0
+        good, restores = self._snapshot(rng), 0
         bar = tqdm(total=cfg.epochs, initial=self.epoch, disable=not cfg.verbose, desc="training", unit="epoch")
         try:
             while self.epoch < cfg.epochs:
                 t0 = time.perf_counter()
                 sigma = instance_noise_sigma(cfg.instance_noise, self.epoch + 1)
-                acc = torch.zeros(8, device=self.device)
+                acc: dict[str, torch.Tensor] = {}
                 for s in range(steps):
                     lr_g, lr_d = self._set_lrs(self.epoch * steps + s, total_steps)
                     self._step(source, rng, sigma, acc)
-                means = (acc / steps).tolist()
-                if not all(math.isfinite(v) for v in means):
-                    # divergence guard: roll back to the last good epoch and halve the learning rates
+                means = dict(zip(acc, (torch.stack(list(acc.values())) / steps).tolist()))
+                if not all(math.isfinite(v) for v in means.values()):
+                    # divergence guard: roll back to the last snapshot and halve the learning rates
                     if cfg.on_divergence == "raise" or restores >= cfg.max_restores:
                         raise TrainingDivergedError(
                             f"training diverged at epoch {self.epoch + 1} (non-finite loss) after {restores} "
                             "recoveries; lower the learning rate (lr), try objective='wgan-gp', or set label_smoothing=0.9"
                         )
-                    self._load_state(good)
+                    self._restore(good)
+                    bar.n = self.epoch
                     self.lr_scale /= 2
                     restores += 1
                     continue
-                row = dict(zip(HISTORY_COLUMNS[1:9], means))
-                row.update(epoch=self.epoch + 1, lr_g=lr_g, lr_d=lr_d, seconds=time.perf_counter() - t0)
-                self.history.append({k: row[k] for k in HISTORY_COLUMNS})
+                row = {"epoch": self.epoch + 1, **means}
+                for h in self.hooks:
+                    row.update(h.statistics())
+                row.update(lr_g=lr_g, lr_d=lr_d, seconds=time.perf_counter() - t0)
+                self.history.append(row)
                 self.epoch += 1
-                good, good_rng = self._state(), rng.get_state()
+                if self.epoch % cfg.snapshot_every == 0:
+                    good = self._snapshot(rng)
                 bar.update(1)
                 bar.set_postfix(g=f"{row['g_loss']:.3f}", d=f"{row['d_loss']:.3f}", refresh=False)
+                stop = any(cb(self, row) is True for cb in self.callbacks)
+                # after the callbacks, so a checkpoint holds what they changed (e.g. a refreshed surrogate)
                 every = cfg.checkpoint_every or 10
-                if cfg.checkpoint_dir and (self.epoch % every == 0 or self.epoch == cfg.epochs):
+                if cfg.checkpoint_dir and (self.epoch % every == 0 or self.epoch == cfg.epochs or stop):
                     ckpt.save(cfg.checkpoint_dir, self, rng)
-                if any(cb(self, row) is True for cb in self.callbacks):
+                if stop:
                     break
         except KeyboardInterrupt:
-            if cfg.checkpoint_dir and self.epoch > 0:
-                # keep the last completed epoch so fit(..., resume=True) loses nothing
-                self._load_state(good)
-                rng.set_state(good_rng)
+            if cfg.checkpoint_dir and good["epoch"] > 0:
+                # keep the last snapshot so fit(..., resume=True) continues from it
+                self._restore(good)
+                rng.set_state(good["rng"])
                 ckpt.save(cfg.checkpoint_dir, self, rng)
             raise
         finally:
@@ -286,5 +363,24 @@ class Trainer:
             self.discriminator.eval()
         return self
 
+    def history_frame(self):
+        """The history as a DataFrame: the core columns first, then the objective's and hooks' own."""
+        import pandas as pd
 
-__all__ = ["Trainer", "TrainingConfig", "BatchSource", "HISTORY_COLUMNS", "one_cycle"]
+        return history_frame(self.history)
+
+
+def history_frame(history: list[dict]):
+    """Per-epoch rows as a DataFrame: the core columns first, then an objective's or hooks' own
+    names in the order they first appear, then ``lr_g``, ``lr_d``, ``seconds``."""
+    import pandas as pd
+
+    names = list(dict.fromkeys(k for row in history for k in row))
+    if not names:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    tail = HISTORY_COLUMNS[-3:]
+    cols = [c for c in HISTORY_COLUMNS[:-3] if c in names] + [c for c in names if c not in HISTORY_COLUMNS] + tail
+    return pd.DataFrame(history, columns=cols)
+
+
+__all__ = ["Trainer", "TrainingConfig", "BatchSource", "StepHook", "HISTORY_COLUMNS", "history_frame", "one_cycle"]
