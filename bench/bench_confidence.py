@@ -27,7 +27,7 @@ import torch
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
 
 from synthboost import ConfidenceGAN, TabularGAN, datasets
-from synthboost.experiments.models import make_model
+from synthboost.models.tabular import make_model
 from synthboost.metrics import column_shape_similarity
 
 

@@ -12,7 +12,7 @@ from .errors import (
     TrainingDivergedError,
 )
 from .augment import GANResampler, enhance
-from .synthesizers import ConfidenceGAN, TabularGAN
+from .synthesizers import ConfidenceGAN, TabularGAN, load
 
 __version__ = "0.1.0"
 
@@ -21,6 +21,7 @@ __all__ = [
     "TabularGAN",
     "GANResampler",
     "enhance",
+    "load",
     "SynthboostError",
     "SchemaError",
     "ParameterError",

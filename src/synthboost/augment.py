@@ -177,7 +177,7 @@ class BaseAugmenter(BaseEstimator):
         One generator per inner fold, fitted on the fold's training part, samples the
         largest grid ratio once; smaller ratios use a prefix of those rows per class.
         """
-        from .experiments.models import make_model
+        from .models.tabular import make_model
 
         grid = sorted(set(float(r) for r in (getattr(self, "ratio_grid", None) or DEFAULT_RATIO_GRID)) | {0.0})
         if any(r < 0 for r in grid):
@@ -320,7 +320,7 @@ class GANResampler(BaseAugmenter):
             self._encoder = RowEncoder().fit(X)
             self._nn = NearestNeighbors(n_neighbors=1).fit(self._encoder.transform(X))
         if self.min_label_confidence is not None:
-            from .experiments.models import make_model
+            from .models.tabular import make_model
 
             self._labeler = clone(self.auto_estimator or make_model("logreg")).fit(X, y)
 

@@ -274,37 +274,6 @@ def _ratio(text: str) -> Any:
     return value
 
 
-def print_summary(results: "pd.DataFrame", metric: str = "roc_auc", echo: Callable[[str], None] = typer.echo) -> None:
-    """One screen: mean metric per model and augmenter (rows) and training size (columns),
-    with the gain over `none` and its significance where the baseline ran."""
-    from .experiments.stats import paired_gains
-
-    ok = results[results["error"].fillna("") == ""]
-    table = ok.pivot_table(index=["model", "augmenter"], columns="size", values=metric, aggfunc="mean")
-    gains = None
-    if "none" in set(ok["augmenter"]) and ok["augmenter"].nunique() > 1 and ok["seed"].nunique() > 1:
-        gains = paired_gains(ok, metric=metric).set_index(["model", "augmenter", "size"])
-    sizes = list(table.columns)
-    echo(f"mean {metric} on the held-out test sets ({ok['seed'].nunique()} seeds); "
-         "in brackets: gain over 'none', * = significant after Holm correction")
-    echo(f"{'model':8s} {'augmenter':18s} " + " ".join(f"{'n=' + str(n):>17s}" for n in sizes))
-    # 'none' first within each model, then the augmenters in the order they were run
-    order = list(dict.fromkeys(["none"] + list(ok["augmenter"])))
-    table = table.sort_index(key=lambda idx: idx.map(order.index) if idx.name == "augmenter" else idx)
-    for (model, aug), row in table.iterrows():
-        cells = []
-        for n in sizes:
-            text = f"{row[n]:.3f}"
-            if gains is not None and (model, aug, n) in gains.index:
-                g = gains.loc[(model, aug, n)]
-                text += f" ({g['mean_gain']:+.3f}{'*' if g['significant'] else ' '})"
-            cells.append(f"{text:>17s}")
-        echo(f"{model:8s} {aug:18s} " + " ".join(cells))
-    failed = results[results["error"].fillna("") != ""]
-    if len(failed):
-        echo(f"{len(failed)} result rows failed; see the 'error' column of results.csv")
-
-
 _BD = _boost_defaults()
 
 
@@ -352,7 +321,9 @@ def boost(
         scheduler=scheduler,
         overwrite=overwrite,
     )
-    print_summary(results)
+    from .report.text import print_summary
+
+    print_summary(results, echo=typer.echo)
     typer.echo(f"results: {output / 'results.csv'}")
     if report:
         from .report.html import build_report
@@ -407,6 +378,7 @@ def confidence(
 ) -> None:
     """Train a black-box classifier and a ConfidenceGAN; write rows at the requested confidence and a report."""
     from .experiments.confidence import run_confidence
+    from .report.confidence import write_run
     from .io import check_output_dir
     from .synthesizers.confidence import parse_confidence
 
@@ -416,9 +388,10 @@ def confidence(
     df, target, _ = load_data(data, target)
     check_output_dir(output)  # an existing file fails now, not after minutes of training
     t0 = time.perf_counter()
-    summary = run_confidence(df, target, output=output, classifier=classifier, n=n, confidence=target_confidence,
-                             positive_class=positive_class, test_size=test_size, candidates=candidates, screen=screen,
-                             gan_params=dict(model_params, verbose=True), random_state=seed, echo=typer.echo)
+    run = run_confidence(df, target, classifier=classifier, n=n, confidence=target_confidence,
+                         positive_class=positive_class, test_size=test_size, candidates=candidates, screen=screen,
+                         gan_params=dict(model_params, verbose=True), random_state=seed, echo=typer.echo)
+    summary = write_run(run, output)
     typer.echo(f"confidence MAE {summary['confidence_mae']:.3f} (achieved std {summary['achieved_std']:.3f}); "
                f"column-shape similarity {summary['column_shape_similarity']:.3f}; black box AUC {summary['black_box_roc_auc']:.3f}")
     typer.echo(f"finished in {time.perf_counter() - t0:.0f} s")

@@ -21,9 +21,9 @@ def run_demo(
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Boost ``dataset`` with SMOTE and the GAN at three small training sizes; returns the report path."""
-    from .cli import print_summary
     from .experiments.boost import run_boost
     from .report.html import build_report
+    from .report.text import print_summary
 
     df, target = datasets.load(dataset)
     out = Path(output)

@@ -10,7 +10,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from synthboost import GANResampler, ParameterError, SchemaError, TabularGAN, datasets, enhance
 from synthboost.augment import synthetic_counts
 from synthboost.baselines import AUGMENTERS, make_augmenter
-from synthboost.experiments.models import make_model
+from synthboost.models.tabular import make_model
 
 
 

@@ -227,7 +227,7 @@ def test_scores_follow_the_models_class_order_when_labels_sort_differently_as_te
 
 
 def test_the_mlp_search_validates_on_real_rows_only_and_trains_on_all():
-    from synthboost.experiments.models import SearchedMLP
+    from synthboost.models.tabular import SearchedMLP
 
     df, target = datasets.load("breast_cancer")
     X, y = df.drop(columns=target).iloc[:90], df[target].iloc[:90]
@@ -248,7 +248,7 @@ def test_the_mlp_search_validates_on_real_rows_only_and_trains_on_all():
 def test_the_mlp_does_not_depend_on_the_global_torch_stream():
     import torch
 
-    from synthboost.experiments.models import TorchMLPClassifier
+    from synthboost.models.tabular import TorchMLPClassifier
 
     df, target = datasets.load("breast_cancer")
     X, y = df.drop(columns=target).iloc[:80].to_numpy(float), df[target].iloc[:80]

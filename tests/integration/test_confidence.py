@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.svm import SVC
 
 from synthboost import ConfidenceGAN, ParameterError, SchemaError, datasets
-from synthboost.experiments.models import make_model
+from synthboost.models.tabular import make_model
 
 FAST = dict(epochs=4, batch_size=64, verbose=False, random_state=0)
 
@@ -257,7 +257,7 @@ def test_confidence_run_checks_its_arguments_before_training(tmp_path):
              (dict(confidence="0.2:0.1"), "confidence"), (dict(test_size=1.5), "test_size")]
     for kwargs, match in cases:
         with pytest.raises(ParameterError, match=match):
-            run_confidence(df, target, output=tmp_path / "out", gan_params=kwargs.pop("gan_params", {"epochs": 1}),
+            run_confidence(df, target, gan_params=kwargs.pop("gan_params", {"epochs": 1}),
                            echo=lambda _: None, **kwargs)
     assert not (tmp_path / "out").exists()
 
@@ -277,6 +277,6 @@ def test_classifier_descriptions_from_a_file_and_their_bad_values(tmp_path):
     df, target = datasets.load("breast_cancer")
     # a value of the wrong type passes set_params and fails only when the black box is trained
     with pytest.raises(ParameterError, match="cannot be trained"):
-        run_confidence(df, target, output=tmp_path / "out", classifier='{"model": "rf", "params": {"clf__n_estimators": "many"}}',
+        run_confidence(df, target, classifier='{"model": "rf", "params": {"clf__n_estimators": "many"}}',
                        gan_params={"epochs": 1}, echo=lambda _: None)
     assert not (tmp_path / "out").exists()

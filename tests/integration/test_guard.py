@@ -45,7 +45,7 @@ def run_tabular(name, german):
 def run_confidence(german, loss):
     df = german.head(300)
     X, y = df.drop(columns="class"), df["class"]
-    from synthboost.experiments.models import preprocessor
+    from synthboost.models.tabular import preprocessor
     from sklearn.pipeline import Pipeline
 
     rf = Pipeline([("prep", preprocessor()), ("clf", RandomForestClassifier(n_estimators=20, random_state=0))]).fit(X, y)

@@ -39,7 +39,7 @@ from ..augment import check_ratio
 from ..baselines import AUGMENTERS, check_augmenter_available
 from ..errors import OutputError, ParameterError, SchemaError, SynthboostError
 from ..io import write_json, write_table
-from .models import MODELS
+from ..models.tabular import MODELS
 
 METRICS = ["roc_auc", "accuracy", "balanced_accuracy", "f1", "precision", "recall", "log_loss"]
 COLUMNS = (

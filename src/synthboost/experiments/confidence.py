@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, SchemaError
-from ..io import write_table, write_text
 
 
 def make_classifier(spec: str, random_state: int = 0):
     """A classifier from a name (``rf``, ``logreg``, ``hgb``, ``mlp``) or a JSON description
     ``{"model": "rf", "params": {"clf__n_estimators": 100}}`` (inline or a .json file): no pickle."""
-    from .models import MODELS, make_model
+    from ..models.tabular import MODELS, make_model
 
     if spec in MODELS:
         return make_model(spec, random_state)
@@ -45,11 +44,25 @@ def make_classifier(spec: str, random_state: int = 0):
         raise ParameterError(f"classifier parameters {desc.get('params')!r} do not fit model {desc['model']!r}: {e}") from None
 
 
+@dataclass
+class ConfidenceRun:
+    """What the confidence job made: the fitted model, the held-out rows, the generated rows
+    (with desired and achieved confidence) and the settings; ``report.confidence.write_run`` writes it."""
+
+    gan: Any
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_test: pd.Series
+    rows: pd.DataFrame
+    target: str
+    settings: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
 def run_confidence(
     data: pd.DataFrame,
     target: str,
     *,
-    output: str | os.PathLike,
     classifier: str = "rf",
     n: int = 1000,
     confidence: Any = (0.05, 0.95),
@@ -60,12 +73,11 @@ def run_confidence(
     gan_params: dict | None = None,
     random_state: int = 0,
     echo: Callable[[str], None] = print,
-) -> dict:
+) -> ConfidenceRun:
     """Split ``data``; fit the black box and the ConfidenceGAN on the training part; sample
-    ``n`` rows at ``confidence``; write ``rows.csv``, figures, ``report.html``, ``summary.json``."""
+    ``n`` rows at ``confidence`` (every argument is checked before training)."""
     from sklearn.model_selection import train_test_split
 
-    from ..report.confidence import confidence_report
     from ..synthesizers.confidence import ConfidenceGAN, parse_confidence
 
     if target not in data.columns:
@@ -102,13 +114,6 @@ def run_confidence(
     notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     for note in notes:
         echo(f"warning: {note}")
-    out = Path(output)
-    write_table(rows, out / "rows.csv")
-    page, summary = confidence_report(gan, Xte, yte, rows, out, title=f"confidence-targeted generation: {target}",
-                                      embed_real=pd.concat([Xte, Xtr]),
-                                      extra=dict(classifier=classifier, positive_class=gan.positive_class_,
-                                                 requested=str(confidence), candidates=candidates,
-                                                 screen=gan._screen_for(screen),
-                                                 **({"warning": " ".join(notes)} if notes else {})))
-    write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
-    return dict(summary, report=str(page), rows=str(out / "rows.csv"))
+    settings = dict(classifier=classifier, positive_class=gan.positive_class_, requested=str(confidence),
+                    candidates=candidates, screen=gan._screen_for(screen))
+    return ConfidenceRun(gan, Xtr, Xte, yte, rows, target, settings, notes)

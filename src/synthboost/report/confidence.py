@@ -181,3 +181,18 @@ def confidence_report(gan, real: pd.DataFrame, y_real: pd.Series, generated: pd.
 
 
 __all__ = ["confidence_report", "per_bin_error", "plot_confidence_histograms", "plot_desired_vs_achieved", "plot_roc"]
+
+
+def write_run(run, output: str | os.PathLike) -> dict:
+    """Write a confidence job's ``rows.csv``, figures, ``report.html`` and ``summary.json`` into
+    ``output``; returns the summary with the paths of the report and the rows."""
+    import json
+
+    out = Path(output)
+    write_table(run.rows, out / "rows.csv")
+    extra = dict(run.settings, **({"warning": " ".join(run.warnings)} if run.warnings else {}))
+    page, summary = confidence_report(run.gan, run.X_test, run.y_test, run.rows, out,
+                                      title=f"confidence-targeted generation: {run.target}",
+                                      embed_real=pd.concat([run.X_test, run.X_train]), extra=extra)
+    write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
+    return dict(summary, report=str(page), rows=str(out / "rows.csv"))
