@@ -207,7 +207,7 @@ def datasets(data_dir: Optional[Path] = typer.Option(None, help="Folder with the
     root = ds.resolve_data_dir(data_dir)
     for info in ds.available():
         there = info.source == "sklearn" or (root / info.source).exists()
-        typer.echo(f"{info.name:20s} {'yes' if there else 'no ':3s}  target={info.target!s:10s} {info.description}")
+        typer.echo(f"{info.name:20s} {info.kind:7s} {'yes' if there else 'no ':3s}  {info.description}")
     typer.echo(f"data directory: {root} (set SYNTHBOOST_DATA to change it)")
 
 
@@ -222,10 +222,9 @@ def load_data(spec: str, target: Optional[str]) -> tuple["pd.DataFrame", str, st
         if not target:
             raise ParameterError(f"--target is required for a data file; columns of {path.name} are {list(df.columns)}")
         return df, target, path.stem
-    loaded = ds.load(spec)
-    if not hasattr(loaded[0], "columns"):  # mnist, fashion_mnist: (images, labels), not a table
-        raise ParameterError(f"{spec!r} is an image dataset; this command works on tables (see `synthboost datasets`)")
-    df, default_target = loaded
+    if ds.info(spec).kind != "table":
+        raise ParameterError(f"{spec!r} is an image dataset; this command works on tables (use `synthboost images ...`)")
+    df, default_target = ds.load(spec)
     return df, target or default_target, spec
 
 

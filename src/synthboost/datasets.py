@@ -1,16 +1,18 @@
 """Datasets: scikit-learn's built-ins (always there) and real datasets from a data directory.
 
-``load(name)`` returns ``(df, target)`` for tables: a DataFrame and the name of its
-class column (None for unlabelled data such as the chickenpox series). Image sets
-return ``(images, labels)``: a uint8 array (N, 28, 28) and an int64 array (N,).
+``load(name)`` returns a typed result: :class:`~synthboost.containers.TableData` for tables
+(a named tuple ``(frame, target)``, so ``df, target = load("german_credit")`` works; target is
+None for unlabelled data such as the chickenpox series) and
+:class:`~synthboost.containers.ImageData` for images (uint8 (N, H, W, C), labels, class names).
+Each :class:`DatasetInfo` says its ``kind`` ("table" or "images") and carries its loader, so
+callers branch on the kind, never on the name.
 
-The data directory is the ``data_dir`` argument, else the ``SYNTHBOOST_DATA``
-environment variable, else ``../shared/data`` next to the working directory.
+The data directory is the ``data_dir`` argument, else the ``SYNTHBOOST_DATA`` environment
+variable, else ``../shared/data`` next to the working directory.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,19 +21,29 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .containers import ImageData, TableData
 from .errors import DataFileError, ParameterError
+
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+#: fruit photos are 100x100; networks train on them at this size
+FRUIT_SIZE = 64
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
+    kind: str  # "table" or "images"
     description: str
-    source: str  # "sklearn" or a file name in the data directory
+    source: str  # "sklearn" or a path (file or folder) in the data directory
     target: str | None
+    loader: Callable[..., TableData | ImageData]
+    #: splits the loader knows ("train" / "test"); empty: one set (the experiments split it)
+    splits: tuple[str, ...] = ()
 
 
-def _sklearn_loader(fn_name: str, target: str = "target") -> Callable[[], tuple[pd.DataFrame, str]]:
-    def load() -> tuple[pd.DataFrame, str]:
+# -- loaders --------------------------------------------------------------------------------
+def _sklearn_table(fn_name: str, target: str = "target") -> Callable[..., TableData]:
+    def load(root: Path, split: str | None, **kw) -> TableData:
         import sklearn.datasets as skd
 
         bunch = getattr(skd, fn_name)(as_frame=True)
@@ -40,39 +52,106 @@ def _sklearn_loader(fn_name: str, target: str = "target") -> Callable[[], tuple[
         if names is not None and len(names) and df[target].dtype.kind in "iu":
             df[target] = np.asarray(names, dtype=object)[df[target].to_numpy()]
             df[target] = df[target].astype(str)
-        return df, target
+        return TableData(df, target)
 
     return load
 
 
-BUILTIN = {
-    "breast_cancer": (
-        DatasetInfo("breast_cancer", "Wisconsin breast cancer, 569 rows, 30 numeric features", "sklearn", "target"),
-        _sklearn_loader("load_breast_cancer"),
-    ),
-    "iris": (DatasetInfo("iris", "Iris flowers, 150 rows, 4 numeric features, 3 classes", "sklearn", "target"), _sklearn_loader("load_iris")),
-    "wine": (DatasetInfo("wine", "Wine cultivars, 178 rows, 13 numeric features, 3 classes", "sklearn", "target"), _sklearn_loader("load_wine")),
-}
+def _digits(root: Path, split: str | None, **kw) -> ImageData:
+    """scikit-learn's 8x8 digits (values 0-16) as uint8 images, scaled to 0-255."""
+    from sklearn.datasets import load_digits
 
-FILES = {
-    "german_credit": DatasetInfo(
-        "german_credit", "Statlog German credit, 1000 rows, 7 numeric + 13 categorical", "german_credit.csv", "class"
-    ),
-    "pima_diabetes": DatasetInfo("pima_diabetes", "Pima Indians diabetes, 768 rows, 8 numeric", "pima_diabetes.csv", "Outcome"),
-    "titanic": DatasetInfo(
-        "titanic",
-        "Titanic passengers, 891 rows, mixed with missing values (identifier columns dropped)",
-        "titanic.csv",
-        "Survived",
-    ),
-    "adult": DatasetInfo("adult", "Adult census income, 32561 rows, mixed, '?' as missing", "adult.csv", "income"),
-    "adult_test": DatasetInfo("adult_test", "Adult census income test split, 16281 rows", "adult_test.csv", "income"),
-    "hungary_chickenpox": DatasetInfo(
-        "hungary_chickenpox", "Weekly chickenpox cases in 20 Hungarian counties, 522 weeks", "hungary_chickenpox.csv", None
-    ),
-    "mnist": DatasetInfo("mnist", "MNIST digits 28x28 (split='train' or 'test')", "mnist", "label"),
-    "fashion_mnist": DatasetInfo("fashion_mnist", "Fashion-MNIST 28x28 (split='train' or 'test')", "fashion_mnist", "label"),
-}
+    d = load_digits()
+    images = np.round(d.images * (255.0 / 16.0)).astype(np.uint8)  # (1797, 8, 8)
+    return ImageData(images, d.target.astype(np.int64), [str(i) for i in range(10)])
+
+
+def _csv(file: str, target: str | None, prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None, **read_kw):
+    def load(root: Path, split: str | None, **kw) -> TableData:
+        path = _require(root / file, name_of(file))
+        try:
+            df = pd.read_csv(path, **read_kw)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+            raise DataFileError(f"{str(path)!r} cannot be read as the {name_of(file)} CSV ({type(e).__name__}: {e}); "
+                                "replace it with the original file") from None
+        return TableData(prepare(df) if prepare else df, target)
+
+    return load
+
+
+def name_of(file: str) -> str:
+    return next((n for n, i in DATASETS.items() if i.source == file), file)
+
+
+def _idx(folder: str, classes: list[str] | None = None):
+    def load(root: Path, split: str | None, **kw) -> ImageData:
+        from .io.images import read_idx_pair
+
+        prefix = {"train": "train", "test": "t10k"}[split]
+        name = name_of(folder)
+        images = _require(root / folder / f"{prefix}-images-idx3-ubyte.gz", name)
+        labels = _require(root / folder / f"{prefix}-labels-idx1-ubyte.gz", name)
+        return read_idx_pair(images, labels, classes or [str(i) for i in range(10)])
+
+    return load
+
+
+def _cifar(root: Path, split: str | None, **kw) -> ImageData:
+    from .io.images import read_cifar_binary
+
+    file = {"train": "data_batch_1_first4000.bin", "test": "test_batch_first1000.bin"}[split]
+    return read_cifar_binary(_require(root / "cifar10" / file, "cifar10"))
+
+
+def _fruits(root: Path, split: str | None, size: int | None = FRUIT_SIZE, **kw) -> ImageData:
+    from .io.images import read_image_folder
+
+    return read_image_folder(_require(root / "fruits360_10" / split, "fruits360_10"), size=size)
+
+
+def _titanic(df: pd.DataFrame) -> pd.DataFrame:
+    # identifiers and free text carry no learnable distribution
+    return df.drop(columns=["PassengerId", "Name", "Ticket", "Cabin"])
+
+
+def _chickenpox(df: pd.DataFrame) -> pd.DataFrame:
+    df["Date"] = pd.to_datetime(df["Date"], dayfirst=True)
+    return df
+
+
+_TRAIN_TEST = ("train", "test")
+DATASETS: dict[str, DatasetInfo] = {i.name: i for i in (
+    DatasetInfo("breast_cancer", "table", "Wisconsin breast cancer, 569 rows, 30 numeric features", "sklearn", "target",
+                _sklearn_table("load_breast_cancer")),
+    DatasetInfo("iris", "table", "Iris flowers, 150 rows, 4 numeric features, 3 classes", "sklearn", "target",
+                _sklearn_table("load_iris")),
+    DatasetInfo("wine", "table", "Wine cultivars, 178 rows, 13 numeric features, 3 classes", "sklearn", "target",
+                _sklearn_table("load_wine")),
+    DatasetInfo("digits", "images", "Handwritten digits 8x8 grey, 1797 images, 10 classes (ships with scikit-learn)",
+                "sklearn", "label", _digits),
+    DatasetInfo("german_credit", "table", "Statlog German credit, 1000 rows, 7 numeric + 13 categorical",
+                "german_credit.csv", "class", _csv("german_credit.csv", "class")),
+    DatasetInfo("pima_diabetes", "table", "Pima Indians diabetes, 768 rows, 8 numeric", "pima_diabetes.csv", "Outcome",
+                _csv("pima_diabetes.csv", "Outcome")),
+    DatasetInfo("titanic", "table", "Titanic passengers, 891 rows, mixed with missing values (identifier columns dropped)",
+                "titanic.csv", "Survived", _csv("titanic.csv", "Survived", _titanic)),
+    DatasetInfo("adult", "table", "Adult census income, 32561 rows, mixed, '?' as missing", "adult.csv", "income",
+                _csv("adult.csv", "income", na_values=["?"], skipinitialspace=True)),
+    DatasetInfo("adult_test", "table", "Adult census income test split, 16281 rows", "adult_test.csv", "income",
+                _csv("adult_test.csv", "income", na_values=["?"], skipinitialspace=True)),
+    DatasetInfo("hungary_chickenpox", "table", "Weekly chickenpox cases in 20 Hungarian counties, 522 weeks",
+                "hungary_chickenpox.csv", None, _csv("hungary_chickenpox.csv", None, _chickenpox)),
+    DatasetInfo("mnist", "images", "MNIST digits 28x28 grey, 60000 train / 10000 test", "mnist", "label", _idx("mnist"),
+                _TRAIN_TEST),
+    DatasetInfo("fashion_mnist", "images", "Fashion-MNIST 28x28 grey, 60000 train / 10000 test", "fashion_mnist", "label",
+                _idx("fashion_mnist", FASHION_CLASSES), _TRAIN_TEST),
+    DatasetInfo("cifar10", "images", "CIFAR-10 32x32 colour, partial: 4000 train / 1000 test", "cifar10", "label",
+                _cifar, _TRAIN_TEST),
+    DatasetInfo("fruits360_10", "images", f"Fruits-360, 10 classes, 60 train / 30 test per class, 100x100 colour "
+                f"(read at {FRUIT_SIZE}x{FRUIT_SIZE})", "fruits360_10", "label", _fruits, _TRAIN_TEST),
+)}
+#: the embedded default of the image commands (ships with scikit-learn, no data directory needed)
+DEFAULT_IMAGES = "digits"
 
 
 def resolve_data_dir(path: str | os.PathLike | None = None) -> Path:
@@ -85,58 +164,38 @@ def resolve_data_dir(path: str | os.PathLike | None = None) -> Path:
 
 
 def available() -> list[DatasetInfo]:
-    return [info for info, _ in BUILTIN.values()] + list(FILES.values())
+    return list(DATASETS.values())
+
+
+def info(name: str) -> DatasetInfo:
+    if name not in DATASETS:
+        raise ParameterError(f"unknown dataset {name!r}; known datasets are {sorted(DATASETS)}")
+    return DATASETS[name]
 
 
 def _require(path: Path, name: str) -> Path:
     if not path.exists():
         raise DataFileError(
-            f"dataset {name!r} expects the file {str(path)!r}, which is absent; "
+            f"dataset {name!r} expects {str(path)!r}, which is absent; "
             "set SYNTHBOOST_DATA (or pass data_dir=) to the folder holding it"
         )
     return path
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    try:
-        with gzip.open(path, "rb") as fh:
-            raw = fh.read()
-        ndim = raw[3]
-        dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-    except (OSError, EOFError, IndexError, ValueError) as e:
-        raise DataFileError(f"{str(path)!r} is not a gzipped IDX file ({type(e).__name__}: {e}); "
-                            "replace it with the original download") from None
+def load(name: str, data_dir: str | os.PathLike | None = None, *, split: str | None = None, **kwargs) -> TableData | ImageData:
+    """Load a dataset by name (see :func:`available`).
+
+    ``split`` ("train" or "test") for datasets that come split (mnist, fashion_mnist, cifar10,
+    fruits360_10; default "train"); ``size=`` resizes fruits360_10 (default 64, None: 100).
+    """
+    i = info(name)
+    if i.splits:
+        split = split or "train"
+        if split not in i.splits:
+            raise ParameterError(f"split={split!r} must be one of {list(i.splits)} for {name!r}")
+    elif split not in (None, "train"):
+        raise ParameterError(f"{name!r} comes as one set (split=None); the experiments split it by seed")
+    return i.loader(resolve_data_dir(data_dir), split, **kwargs)
 
 
-def load(name: str, data_dir: str | os.PathLike | None = None, *, split: str = "train"):
-    """Load a dataset by name; see :func:`available` for the names."""
-    root = resolve_data_dir(data_dir)
-    if name in BUILTIN:
-        return BUILTIN[name][1]()
-    if name not in FILES:
-        known = sorted(BUILTIN) + sorted(FILES)
-        raise ParameterError(f"unknown dataset {name!r}; known datasets are {known}")
-    info = FILES[name]
-    if name in ("mnist", "fashion_mnist"):
-        if split not in ("train", "test"):
-            raise ParameterError(f"split={split!r} must be 'train' or 'test'")
-        prefix = "train" if split == "train" else "t10k"
-        images = _read_idx(_require(root / info.source / f"{prefix}-images-idx3-ubyte.gz", name))
-        labels = _read_idx(_require(root / info.source / f"{prefix}-labels-idx1-ubyte.gz", name))
-        return images, labels.astype(np.int64)
-    path = _require(root / info.source, name)
-    try:
-        if name.startswith("adult"):
-            df = pd.read_csv(path, na_values=["?"], skipinitialspace=True)
-        else:
-            df = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise DataFileError(f"{str(path)!r} cannot be read as the {name} CSV ({type(e).__name__}: {e}); "
-                            "replace it with the original file") from None
-    if name == "titanic":
-        # identifiers and free text carry no learnable distribution
-        df = df.drop(columns=["PassengerId", "Name", "Ticket", "Cabin"])
-    if name == "hungary_chickenpox":
-        df["Date"] = pd.to_datetime(df["Date"], dayfirst=True)
-    return df, info.target
+__all__ = ["DatasetInfo", "DATASETS", "available", "info", "load", "resolve_data_dir", "DEFAULT_IMAGES"]

@@ -18,8 +18,9 @@ def test_real_datasets_from_data_dir():
     assert df.shape == (1000, 21) and target == "class"
     df, target = datasets.load("adult", DATA)
     assert df["workclass"].isna().sum() > 0 and "?" not in set(df["workclass"].dropna())
-    X, y = datasets.load("mnist", DATA, split="test")
-    assert X.shape == (10000, 28, 28) and X.dtype == np.uint8 and y[:3].tolist() == [7, 2, 1]
+    mnist = datasets.load("mnist", DATA, split="test")
+    assert mnist.images.shape == (10000, 28, 28, 1) and mnist.images.dtype == np.uint8
+    assert mnist.labels[:3].tolist() == [7, 2, 1] and datasets.info("mnist").kind == "images"
 
 
 def test_missing_file_names_the_expected_path(tmp_path):

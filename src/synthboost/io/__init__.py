@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from .errors import DataFileError, ModelFileError, OutputError, SchemaError
+from ..errors import DataFileError, ModelFileError, OutputError, SchemaError
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"

@@ -1,0 +1,119 @@
+"""Typed results of the loaders: what ``datasets.load`` and the file readers return.
+
+- :class:`TableData`: a DataFrame and the name of its class column (None for unlabelled
+  tables). A named tuple, so ``df, target = datasets.load("german_credit")`` still works.
+- :class:`ImageData`: uint8 images (N, H, W, C), integer labels (N,) indexing ``class_names``
+  (or None for unlabelled images).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+
+
+class TableData(NamedTuple):
+    frame: pd.DataFrame
+    target: str | None
+
+
+@dataclass
+class ImageData:
+    """Images uint8 (N, H, W, C) with labels (N,) into ``class_names``; (N, H, W) is read as grey."""
+
+    images: np.ndarray
+    labels: np.ndarray | None = None
+    class_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        x = np.asarray(self.images)
+        if x.ndim == 3:
+            x = x[..., None]
+        if x.ndim != 4 or x.shape[-1] not in (1, 3):
+            raise SchemaError(f"images must be an array (N, H, W) or (N, H, W, C) with 1 or 3 channels; got shape {x.shape}")
+        if x.dtype != np.uint8:
+            if not np.issubdtype(x.dtype, np.integer) or x.size and (x.min() < 0 or x.max() > 255):
+                raise SchemaError(f"images must be uint8 (0-255); got {x.dtype} values"
+                                  f"{'' if not x.size else f' from {x.min()} to {x.max()}'} (scale them to 0-255 first)")
+            x = x.astype(np.uint8)
+        self.images = x
+        if self.labels is not None:
+            y = np.asarray(self.labels)
+            if y.ndim != 1 or len(y) != len(x):
+                raise SchemaError(f"labels must hold one label per image ({len(x)} images); got shape {y.shape}")
+            if not np.issubdtype(y.dtype, np.integer):  # names given: codes by sorted name
+                names = sorted({str(v) for v in y})
+                index = {n: i for i, n in enumerate(names)}
+                y = np.array([index[str(v)] for v in y], dtype=np.int64)
+                self.class_names = self.class_names or names
+            y = y.astype(np.int64)
+            if len(y) and y.min() < 0:
+                raise SchemaError("labels must be non-negative class indices (or class names)")
+            if not self.class_names:
+                self.class_names = [str(i) for i in range(int(y.max()) + 1 if len(y) else 0)]
+            if len(y) and y.max() >= len(self.class_names):
+                raise SchemaError(f"label {int(y.max())} has no name: class_names holds {len(self.class_names)}")
+            self.labels = y
+        self.class_names = [str(c) for c in self.class_names]
+
+    # -- shape ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(H, W, C) of one image."""
+        return tuple(int(v) for v in self.images.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def label_names(self) -> np.ndarray | None:
+        """The class name of every image (N,), or None without labels."""
+        return None if self.labels is None else np.asarray(self.class_names, dtype=object)[self.labels]
+
+    def counts(self) -> dict[str, int]:
+        if self.labels is None:
+            return {}
+        c = np.bincount(self.labels, minlength=self.n_classes)
+        return dict(zip(self.class_names, c.tolist()))
+
+    def subset(self, index: Sequence[int] | np.ndarray) -> "ImageData":
+        idx = np.asarray(index)
+        return ImageData(self.images[idx], None if self.labels is None else self.labels[idx], list(self.class_names))
+
+    def concat(self, other: "ImageData") -> "ImageData":
+        if other.shape != self.shape:
+            raise SchemaError(f"cannot join images of shape {other.shape} to images of shape {self.shape}")
+        if (self.labels is None) != (other.labels is None) or (self.labels is not None and other.class_names != self.class_names):
+            raise SchemaError("cannot join image sets with different classes")
+        labels = None if self.labels is None else np.concatenate([self.labels, other.labels])
+        return ImageData(np.concatenate([self.images, other.images]), labels, list(self.class_names))
+
+    def code_of(self, label: Any) -> int:
+        """The class index of a label given by name (as in the data) or by index."""
+        from .errors import ConditionError
+
+        names = self.class_names
+        if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and str(label) not in names:
+            if 0 <= int(label) < len(names):
+                return int(label)
+        if str(label) in names:
+            return names.index(str(label))
+        raise ConditionError(f"label {label!r} is not a class of this data; classes are {names}")
+
+    def save_grid(self, path, **kwargs):
+        """A PNG grid of the images, one row per class (see :func:`synthboost.io.images.save_grid`)."""
+        from .io.images import save_grid
+
+        return save_grid(self, path, **kwargs)
+
+
+__all__ = ["TableData", "ImageData"]
