@@ -12,12 +12,16 @@ from .errors import (
     TrainingDivergedError,
 )
 from .augment import GANResampler, enhance
-from .synthesizers import ConfidenceGAN, TabularGAN, load
+from .containers import ImageData, TableData
+from .synthesizers import ConfidenceGAN, ImageGAN, TabularGAN, load
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfidenceGAN",
+    "ImageGAN",
+    "ImageData",
+    "TableData",
     "TabularGAN",
     "GANResampler",
     "enhance",

@@ -124,7 +124,7 @@ def test_bad_grids_fail_before_anything_is_written(grid, tmp_path, change, error
 
 
 def test_an_unreachable_scheduler_leaves_earlier_results_alone(grid, tmp_path, monkeypatch):
-    import synthboost.experiments.boost as boost
+    import synthboost.experiments.grid as runner
 
     df, target = grid
     kw = dict(sizes=[40], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
@@ -134,7 +134,7 @@ def test_an_unreachable_scheduler_leaves_earlier_results_alone(grid, tmp_path, m
     def unreachable(address):
         raise ParameterError(f"cannot reach the Dask scheduler at {address}")
 
-    monkeypatch.setattr(boost, "_connect", unreachable)
+    monkeypatch.setattr(runner, "connect", unreachable)
     with pytest.raises(ParameterError, match="cannot reach"):
         run_boost(df, target, overwrite=True, scheduler="tcp://127.0.0.1:1", **kw)
     assert (tmp_path / "results.csv").read_bytes() == before  # --overwrite discards nothing before connecting

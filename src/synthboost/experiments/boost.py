@@ -6,19 +6,18 @@ augmenter fitted on those n rows only; each model trained on the result and scor
 the test set. A *cell* is one (seed, size, augmenter): the augmenter is fitted once and
 all models are trained on its output. Every finished cell is appended to
 ``results.csv`` at once, and a re-run skips finished cells, so an interrupted run loses
-nothing.
+nothing: the grid runner (:mod:`synthboost.experiments.grid`) is shared with the image
+experiment; this module is the tabular task.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 import os
-import shutil
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -39,6 +38,8 @@ from ..augment import check_ratio
 from ..baselines import AUGMENTERS, check_augmenter_available
 from ..errors import OutputError, ParameterError, SchemaError, SynthboostError
 from ..io import write_json, write_table
+from . import grid
+from .grid import CELL_KEY, latest_attempts, whole_numbers as _whole_numbers  # noqa: F401
 from ..models.tabular import MODELS
 
 METRICS = ["roc_auc", "accuracy", "balanced_accuracy", "f1", "precision", "recall", "log_loss"]
@@ -74,21 +75,6 @@ def fingerprint(df: pd.DataFrame) -> str:
 
 
 # -- validation ---------------------------------------------------------------------
-def _whole_numbers(values: Sequence[Any], what: str) -> list[int]:
-    """Distinct non-negative integers (ints, integral floats or digit strings); anything else is a ParameterError."""
-    out = []
-    for v in values:
-        ok = not isinstance(v, bool) and (
-            isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer())
-            or (isinstance(v, str) and v.strip().isdigit()))
-        if not ok or int(v) < 0:
-            raise ParameterError(f"{what} must be non-negative whole numbers; got {v!r}")
-        out.append(int(v))
-    if len(set(out)) < len(out):
-        raise ParameterError(f"{what} {list(values)} name a value twice; each cell would run twice")
-    return out
-
-
 def _validate(df: pd.DataFrame, cfg: BoostConfig) -> None:
     if cfg.target not in df.columns:
         raise SchemaError(f"target column {cfg.target!r} is not in the data; columns are {list(df.columns)}")
@@ -270,78 +256,37 @@ def _showcase(aug, train, test, Xs, ys, cfg, seed, size, augmenter) -> dict:
     return {"train": train, "holdout": test.head(2000), "synthetic": synthetic, "history": history, "meta": meta}
 
 
-# -- the results file ---------------------------------------------------------------------
-CELL_KEY = ["seed", "size", "augmenter", "model"]
+# -- the task: what the grid runner needs from tables -----------------------------------------
+class TableTask:
+    """The tabular boosting experiment as a task of the grid runner (each augmenter its own job)."""
 
+    identity = IDENTITY
+    columns = COLUMNS
 
-def latest_attempts(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per (seed, size, augmenter, model): the last written, so a retried cell replaces its error."""
-    return df.drop_duplicates(CELL_KEY, keep="last").reset_index(drop=True)
+    def __init__(self, data: pd.DataFrame, cfg: BoostConfig):
+        self.data, self.cfg = data, cfg
+        self.positive = _positive(cfg, data[cfg.target])
+
+    def jobs(self, augmenters):
+        return [[a] for a in augmenters]
+
+    def run_job(self, seed, size, todo, showcase):
+        (aug, models), = todo.items()
+        out = run_cell(self.data, self.cfg, seed, size, aug, AUGMENTERS[aug], models, self.positive, showcase=bool(showcase))
+        return {"rows": out["rows"], "showcase": {aug: out["showcase"]} if "showcase" in out else {}}
+
+    def write_showcase(self, directory: Path, show: dict) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in ("train", "holdout", "synthetic"):
+            write_table(show[name], directory / f"{name}.csv")
+        if show["history"] is not None:
+            write_table(show["history"], directory / "history.csv")
+        write_json(directory / "meta.json", show["meta"])
 
 
 def read_results(path: Path) -> pd.DataFrame:
-    """Finished rows of a results file; a line cut short by an interruption is ignored, and a cell
-    that was retried after failing is read as its latest attempt."""
-    if not path.exists():
-        return pd.DataFrame(columns=COLUMNS[:-1])
-    df = pd.read_csv(path, on_bad_lines="skip", dtype={"error": str, "augmenter": str, "model": str})
-    if "complete" not in df.columns:
-        raise OutputError(f"{path} is not a synthboost results file (no 'complete' column); use another output directory")
-    df = latest_attempts(df[df["complete"] == 1].drop(columns="complete"))
-    df["error"] = df["error"].fillna("")
-    return df.astype({"seed": int, "size": int, "n_real": int})
-
-
-def _append(path: Path, rows: list[dict]) -> None:
-    frame = pd.DataFrame([dict(r, complete=1) for r in rows]).reindex(columns=COLUMNS)
-    text = frame.to_csv(index=False, header=not path.exists())
-    with open(path, "a", encoding="utf-8") as fh:  # one write per cell, then flushed to disk
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _same_setting(a: Any, b: Any) -> bool:
-    """Equal as read back from JSON: numbers by value (ratio 1 == 1.0), the rest as text."""
-    numbers = (int, float, np.number)
-    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool):
-        return float(a) == float(b)
-    return str(a) == str(b)
-
-
-def _prepare_output(out: Path, cfg: BoostConfig, overwrite: bool) -> pd.DataFrame:
-    """Check an existing run is the same configuration; return its finished rows."""
-    config_path, results_path = out / "config.json", out / "results.csv"
-    if overwrite:
-        for p in (config_path, results_path):
-            p.unlink(missing_ok=True)
-        shutil.rmtree(out / "showcase", ignore_errors=True)  # else the report would show the old run's generator
-    if results_path.exists() and not config_path.exists():
-        raise OutputError(f"{results_path} exists without config.json; use another output directory or --overwrite")
-    if config_path.exists():
-        try:
-            old = json.loads(config_path.read_text())
-        except (OSError, json.JSONDecodeError) as e:
-            raise OutputError(f"{config_path} is unreadable ({e}); use another output directory or --overwrite") from None
-        lists = ("sizes", "seeds", "augmenters", "models")
-        if not isinstance(old, dict) or not all(isinstance(old.get(k, []), list) for k in lists):
-            raise OutputError(f"{config_path} is not a boosting configuration (edited by hand?); "
-                              "use another output directory or --overwrite")
-        new = asdict(cfg)
-        diff = [k for k in IDENTITY if not _same_setting(old.get(k), new.get(k))]
-        if diff:
-            detail = ", ".join(f"{k}: {old.get(k)!r} there vs {new.get(k)!r} now" for k in diff)
-            raise OutputError(
-                f"{out} holds results of a different configuration ({detail}); "
-                "use another output directory or --overwrite to discard them"
-            )
-        for k in ("sizes", "seeds", "augmenters", "models"):  # a re-run may extend the grid
-            merged = list(dict.fromkeys(list(old.get(k, [])) + list(getattr(cfg, k))))
-            setattr(cfg, k, sorted(merged) if k in ("sizes", "seeds") else merged)
-    done = read_results(results_path)
-    if results_path.exists() and not results_path.read_bytes().endswith(b"\n"):
-        write_table(done.assign(complete=1).reindex(columns=COLUMNS), results_path)  # drop a half-written line
-    return done
+    """Finished rows of a tabular results file (see :func:`synthboost.experiments.grid.read_results`)."""
+    return grid.read_results(Path(path), COLUMNS)
 
 
 def run_boost(
@@ -384,101 +329,9 @@ def run_boost(
         classes=[c.item() if hasattr(c, "item") else c for c in classes],
     )
     _validate(data, cfg)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ParameterError(f"n_jobs={n_jobs!r} must be a non-zero integer (1 = serial, -1 = one job per core)")
+    grid.check_n_jobs(n_jobs)
     cfg.data_fingerprint = fingerprint(data)
-    client, own = _connect(scheduler) if scheduler is not None else (None, False)  # before any file is touched
-    try:
-        return _run(data, cfg, output, overwrite, n_jobs, client, progress)
-    finally:
-        if own:
-            client.close()
+    return grid.run_grid(TableTask(data, cfg), output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite,
+                         progress=progress)
 
 
-def _run(data, cfg: BoostConfig, output, overwrite: bool, n_jobs: int, client, progress: bool) -> pd.DataFrame:
-    requested = (list(cfg.sizes), list(cfg.seeds), list(cfg.augmenters), list(cfg.models))
-    out = Path(output)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create output directory {out}: {e.strerror}") from None
-    done = _prepare_output(out, cfg, overwrite)
-    write_json(out / "config.json", asdict(cfg))
-    positive = _positive(cfg, data[cfg.target])
-
-    ok = done[done["error"] == ""]  # a failed cell is not finished: running the command again retries it
-    finished = set(map(tuple, ok[CELL_KEY].to_numpy().tolist()))
-    sizes_r, seeds_r, augs_r, models_r = requested
-    cells = []
-    for seed in seeds_r:
-        for size in sizes_r:
-            for aug in augs_r:
-                todo = [m for m in models_r if (seed, size, aug, m) not in finished]
-                if todo:
-                    show = seed == seeds_r[0] and size == sizes_r[-1] and not (out / "showcase" / aug).exists()
-                    cells.append((seed, size, aug, todo, show))
-    if cells:
-        _execute(data, cfg, cells, positive, out, n_jobs, client, progress)
-    return read_results(out / "results.csv")
-
-
-def _execute(data, cfg, cells, positive, out, n_jobs, client, progress) -> None:
-    from tqdm.auto import tqdm
-
-    results_path = out / "results.csv"
-    jobs = [(data, cfg, s, n, a, AUGMENTERS[a], todo, positive, show) for s, n, a, todo, show in cells]
-    bar = tqdm(total=len(jobs), unit="cell", desc="boost", disable=not progress)
-
-    def collect(result: dict) -> None:
-        _append(results_path, result["rows"])
-        if "showcase" in result:
-            _write_showcase(out / "showcase" / result["showcase"]["meta"]["augmenter"], result["showcase"])
-        r = result["rows"][0]
-        bar.set_postfix_str(f"seed {r['seed']} n={r['size']} {r['augmenter']}", refresh=False)
-        bar.update(1)
-
-    try:
-        if client is not None:
-            _run_dask(jobs, client, collect)
-        elif n_jobs == 1:
-            for job in jobs:
-                collect(run_cell(*job))
-        else:
-            from joblib import Parallel, delayed
-
-            for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(delayed(run_cell)(*j) for j in jobs):
-                collect(result)
-    finally:
-        bar.close()
-
-
-def _connect(scheduler) -> tuple[Any, bool]:
-    """(a distributed Client, whether this run opened it) from an address or a Client."""
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ParameterError("--scheduler needs dask.distributed: pip install 'synthboost[dask]'") from None
-    if isinstance(scheduler, Client):
-        return scheduler, False
-    try:
-        return Client(scheduler, timeout="20s"), True
-    except OSError as e:
-        raise ParameterError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
-
-
-def _run_dask(jobs, client, collect) -> None:
-    from distributed import as_completed
-
-    data = client.scatter(jobs[0][0], broadcast=True)  # ship the table once, not per cell
-    futures = [client.submit(run_cell, data, *job[1:], pure=False) for job in jobs]
-    for fut in as_completed(futures):
-        collect(fut.result())
-
-
-def _write_showcase(directory: Path, show: dict) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in ("train", "holdout", "synthetic"):
-        write_table(show[name], directory / f"{name}.csv")
-    if show["history"] is not None:
-        write_table(show["history"], directory / "history.csv")
-    write_json(directory / "meta.json", show["meta"])

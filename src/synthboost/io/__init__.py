@@ -83,8 +83,11 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 # -- reading tables ----------------------------------------------------------------
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV, Parquet or ARFF file into a DataFrame, with one clear error on failure."""
+def read_table(path: str | os.PathLike, header: bool = True) -> pd.DataFrame:
+    """Read a CSV, Parquet or ARFF file into a DataFrame, with one clear error on failure.
+
+    ``header=False``: the CSV's first row is data, and the columns are named "0", "1", ...
+    """
     p = Path(path)
     if not p.exists():
         raise DataFileError(f"data file {str(p)!r} does not exist")
@@ -96,8 +99,11 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
             df = pd.read_parquet(p)
         elif suffix == ".arff":
             df = _read_arff(p)
-        else:
+        elif header:
             df = pd.read_csv(p, skipinitialspace=True)
+        else:
+            df = pd.read_csv(p, skipinitialspace=True, header=None, sep=_separator(p))
+            df.columns = [str(i) for i in range(df.shape[1])]
     except DataFileError:
         raise
     except Exception as e:  # any parser failure is a malformed file for the user
@@ -105,6 +111,14 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if df.shape[1] == 0:
         raise DataFileError(f"{str(p)!r} holds no columns")
     return df
+
+
+def _separator(p: Path) -> str:
+    """A headerless file's separator from its first line: comma, tab or semicolon, else runs of spaces
+    (UCI files such as ecoli.data are space-aligned)."""
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    return next((c for c in (",", "\t", ";") if c in first), r"\s+")
 
 
 def _read_arff(p: Path) -> pd.DataFrame:

@@ -78,8 +78,9 @@ class BCEObjective(Objective):
         super().__init__("bce", default_n_critic=1, probabilistic=True, uses_targets=True)
 
     def discriminator_loss(self, d_real, d_fake, real, fake, targets):
-        real_part = F.binary_cross_entropy_with_logits(d_real, targets[0])
-        fake_part = F.binary_cross_entropy_with_logits(d_fake, targets[1])
+        # targets (B / pac, 1) broadcast over the outputs of batched models (B / pac, M)
+        real_part = F.binary_cross_entropy_with_logits(d_real, targets[0].expand_as(d_real))
+        fake_part = F.binary_cross_entropy_with_logits(d_fake, targets[1].expand_as(d_fake))
         return {"d_loss": real_part + fake_part, "d_loss_real": real_part, "d_loss_fake": fake_part}
 
     def generator_loss(self, d_gen, fake):

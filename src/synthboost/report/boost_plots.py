@@ -44,7 +44,8 @@ def _empty(ax, text: str) -> None:
     ax.set_yticks([])
 
 
-def plot_learning_curves(results: pd.DataFrame, path: str | os.PathLike, metric: str = "roc_auc") -> Path:
+def plot_learning_curves(results: pd.DataFrame, path: str | os.PathLike, metric: str = "roc_auc",
+                         xlabel: str = "real training rows") -> Path:
     """One panel per model: mean ``metric`` against training-set size, one line per augmenter.
 
     The band is a 95 % t-interval of the mean over seeds; the baseline is drawn in black.
@@ -83,7 +84,7 @@ def plot_learning_curves(results: pd.DataFrame, path: str | os.PathLike, metric:
         ax.set_xticks(sizes)
         ax.set_xticklabels([str(s) for s in sizes])
         ax.minorticks_off()
-        ax.set(title=model, xlabel="real training rows")
+        ax.set(title=model, xlabel=xlabel)
         ax.grid(alpha=0.3)
         if i % ncols == 0:
             ax.set_ylabel(metric)
@@ -97,7 +98,7 @@ def plot_learning_curves(results: pd.DataFrame, path: str | os.PathLike, metric:
     return _save(fig, path)
 
 
-def plot_gain_heatmap(gains: pd.DataFrame, path: str | os.PathLike) -> Path:
+def plot_gain_heatmap(gains: pd.DataFrame, path: str | os.PathLike, xlabel: str = "real training rows") -> Path:
     """One panel per model: augmenters x sizes, coloured by mean gain (diverging, centred at 0).
 
     Each cell shows the gain; significant cells (Holm-adjusted) are bold with a ``*``.
@@ -147,7 +148,7 @@ def plot_gain_heatmap(gains: pd.DataFrame, path: str | os.PathLike) -> Path:
                 )
         ax.set_xticks(range(len(sizes)), [str(s) for s in sizes])
         ax.set_yticks(range(len(augmenters)), augmenters)
-        ax.set(title=model, xlabel="real training rows")
+        ax.set(title=model, xlabel=xlabel)
     for ax in list(axes.flat)[len(models) :]:
         ax.set_visible(False)
     fig.suptitle(f"mean gain in {metric} over the baseline (* = significant after Holm)")

@@ -28,7 +28,7 @@ from ..io import read_table, write_text
 
 BASELINE = "none"
 #: numeric columns of results.csv that are not quality metrics
-_NOT_METRICS = ("seed", "size", "n_real", "n_synthetic", "ratio_used", "augment_s", "model_s", "complete")
+_NOT_METRICS = ("seed", "size", "n_real", "n_synthetic", "ratio_used", "augment_s", "model_s", "best_epoch", "complete")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;
@@ -168,7 +168,7 @@ def _read_results(path: Path) -> pd.DataFrame:
         raise DataFileError(f"cannot read {str(path)!r} ({e}); run `synthboost boost` again") from None
     if "complete" in df.columns:  # the runner marks finished rows; a cut-off last line is dropped
         df = df[df["complete"] == 1]
-    from ..experiments.boost import CELL_KEY, latest_attempts
+    from ..experiments.grid import CELL_KEY, latest_attempts
 
     missing = [c for c in CELL_KEY if c not in df.columns]
     if missing:
@@ -186,14 +186,14 @@ def _config_section(config: dict, results: pd.DataFrame, metric: str) -> str:
     seeds = config.get("seeds")
     items = {
         "dataset": config.get("dataset", "?"),
-        "target": config.get("target", "?"),
+        **({"target": config.get("target", "?")} if config.get("kind") != "images" else {"classes": config.get("classes", "?")}),
         "sizes": config.get("sizes", sorted(results["size"].unique().tolist())),
         "seeds": f"{len(seeds)} ({_fmt(seeds[:8])}{', …' if len(seeds) > 8 else ''})" if isinstance(seeds, list) else "?",
         "augmenters": config.get("augmenters", sorted(results["augmenter"].unique())),
         "models": config.get("models", sorted(results["model"].unique())),
         "ratio": config.get("ratio", "?"),
         "test size": config.get("test_size", "?"),
-        "positive class": config.get("positive_class"),
+        **({} if config.get("kind") == "images" else {"positive class": config.get("positive_class")}),
         "metric in this report": metric,
         "result rows": len(results),
     }
@@ -417,14 +417,19 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
             f"add {BASELINE!r} to the augmenters of `synthboost boost`."
         )
 
+    images = config.get("kind") == "images"
     title = f"synthboost report: {config.get('dataset', run.name)}"
     body = [f"<h1>{_e(title)}</h1>"]
+    question = ("Does adding generated images make a CNN better than the real images alone, and than classic augmentation?"
+                if images else f"Does adding synthetic rows make a classifier better? Target <code>{_e(config.get('target', '?'))}</code>,")
     body.append(
-        f'<p class="note">Does adding synthetic rows make a classifier better? Target <code>{_e(config.get("target", "?"))}</code>, '
+        f'<p class="note">{question} '
         f"metric <code>{_e(metric)}</code>, run directory <code>{_e(run.resolve().name)}</code>.</p>"
     )
     showcases = sorted(p for p in (run / "showcase").glob("*") if p.is_dir()) if (run / "showcase").is_dir() else []
     nav = [("config", "Configuration"), ("summary", "Summary"), ("curves", "Learning curves"), ("gains", "Gain over baseline"), ("stats", "Statistics")]
+    if images:
+        nav.append(("cnn-curves", "CNN training curves"))
     nav += [(f"showcase-{_slug(p.name)}", f"Showcase: {p.name}") for p in showcases]
     body.append("<nav>" + "".join(f'<a href="#{_e(a)}">{_e(t)}</a>' for a, t in nav) + "</nav>")
     body.append(_config_section(config, results, metric))
@@ -432,7 +437,8 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     body.append(_summary_section(gains, metric, baseline_note))
     body.append(_rows_added_note(results))
 
-    p = plot_learning_curves(results, figures / "learning_curves.png", metric=metric)
+    p = plot_learning_curves(results, figures / "learning_curves.png", metric=metric,
+                             xlabel="real images per class" if images else "real training rows")
     body.append('<section id="curves"><h2>Learning curves</h2>')
     body.append(_img(p, "learning curves", f"Mean {metric} over seeds with a 95% t-interval; dashed black = no augmentation."))
     body.append("</section>")
@@ -441,7 +447,7 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     if gains is None:
         body.append(f'<p class="warn">{_e(baseline_note)}</p>')
     else:
-        p = plot_gain_heatmap(gains, figures / "gain_heatmap.png")
+        p = plot_gain_heatmap(gains, figures / "gain_heatmap.png", xlabel="real images per class" if images else "real training rows")
         body.append(_img(p, "gain heatmap", "Blue = augmentation helped, red = it hurt; bold with * = significant after Holm."))
     body.append("</section>")
 
@@ -458,8 +464,13 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
         body.append(_stats_table(gains))
     body.append("</section>")
 
-    for directory in showcases:
-        body.append(_showcase_section(directory, figures, config))
+    if images:
+        from .images import cnn_curves_section, image_showcase_section
+
+        body.append(cnn_curves_section(run, figures))
+        body.extend(image_showcase_section(d, figures) for d in showcases)
+    else:
+        body.extend(_showcase_section(d, figures, config) for d in showcases)
 
     page = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

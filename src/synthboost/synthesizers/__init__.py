@@ -4,6 +4,7 @@ from pathlib import Path
 
 from ..base import BaseSynthesizer
 from .confidence import ConfidenceGAN
+from .image import ImageGAN
 from .tabular import TabularGAN
 
 
@@ -12,4 +13,4 @@ def load(directory: str | Path, *, device: str | None = None) -> BaseSynthesizer
     return BaseSynthesizer.load(directory, device=device)
 
 
-__all__ = ["ConfidenceGAN", "TabularGAN", "load"]
+__all__ = ["ConfidenceGAN", "ImageGAN", "TabularGAN", "load"]

@@ -17,8 +17,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from .base import check_number, make_rngs
-from .errors import ParameterError, SchemaError
+from ..base import check_number, make_rngs
+from ..errors import ParameterError, SchemaError
 
 STRATEGIES = ("preserve", "balance")
 DEFAULT_RATIO_GRID = (0.0, 0.5, 1.0, 2.0, 4.0)
@@ -177,7 +177,7 @@ class BaseAugmenter(BaseEstimator):
         One generator per inner fold, fitted on the fold's training part, samples the
         largest grid ratio once; smaller ratios use a prefix of those rows per class.
         """
-        from .models.tabular import make_model
+        from ..models.tabular import make_model
 
         grid = sorted(set(float(r) for r in (getattr(self, "ratio_grid", None) or DEFAULT_RATIO_GRID)) | {0.0})
         if any(r < 0 for r in grid):
@@ -301,7 +301,7 @@ class GANResampler(BaseAugmenter):
         if self.min_label_confidence is not None and not 0 <= self.min_label_confidence <= 1:
             raise ParameterError(f"min_label_confidence={self.min_label_confidence!r} must be in [0, 1] (or None to switch the filter off)")
         if self.synthesizer is None:
-            from .synthesizers import TabularGAN
+            from ..synthesizers import TabularGAN
 
             synth = TabularGAN(verbose=False)
         else:
@@ -315,12 +315,12 @@ class GANResampler(BaseAugmenter):
         if self.min_distance:
             from sklearn.neighbors import NearestNeighbors
 
-            from .metrics.encoding import RowEncoder
+            from ..metrics.encoding import RowEncoder
 
             self._encoder = RowEncoder().fit(X)
             self._nn = NearestNeighbors(n_neighbors=1).fit(self._encoder.transform(X))
         if self.min_label_confidence is not None:
-            from .models.tabular import make_model
+            from ..models.tabular import make_model
 
             self._labeler = clone(self.auto_estimator or make_model("logreg")).fit(X, y)
 

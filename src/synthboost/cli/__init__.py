@@ -1,7 +1,8 @@
 """Command-line interface: a thin typer layer over the library.
 
-The ``fit`` command's model options are generated from ``TabularGAN.__init__`` (names,
-defaults and help text), so every default lives in exactly one place.
+Model options are generated from the estimators' parameter tables (names, defaults and a
+one-sentence help text each), so every default lives in exactly one place. Table commands
+live here; ``synthboost images ...`` in :mod:`synthboost.cli.images`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Callable, List, Optional
 
 import typer
 
-from .errors import ConditionError, ParameterError, SynthboostError
+from ..errors import ConditionError, ParameterError, SynthboostError
 
 app = typer.Typer(
     add_completion=False,
@@ -43,8 +44,11 @@ def _friendly(fn: Callable) -> Callable:
 
 # -- options generated from an estimator's signature ---------------------------------
 def _param_docs(cls: type) -> dict[str, str]:
-    """Parameter descriptions from numpy-style docstrings (``name : type`` + indented text);
-    a subclass's entries override its bases' and inherited parameters keep the base's text."""
+    """One-sentence help per parameter: the class's parameter table where it has one, else the
+    numpy-style docstrings (``name : type`` + indented text; a subclass's entries override its bases')."""
+    table = getattr(cls, "param_table", None)
+    if table is not None and cls.param_table():
+        return {n: p.help for n, p in cls.param_table().items()}
     docs: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
         if klass.__module__.startswith("synthboost"):
@@ -139,8 +143,8 @@ def _with_estimator_options(cls: type, skip: tuple[str, ...] = ()):
 
 
 # -- commands -----------------------------------------------------------------------
-from .synthesizers import ConfidenceGAN, TabularGAN  # noqa: E402  (after the helpers it relies on)
-from .baselines import AUGMENTERS  # noqa: E402
+from ..synthesizers import ConfidenceGAN, TabularGAN  # noqa: E402  (after the helpers it relies on)
+from ..baselines import AUGMENTERS  # noqa: E402
 
 
 @app.command()
@@ -151,13 +155,14 @@ def fit(
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Class column to condition on."),
     output: Path = typer.Option(..., "--output", "-o", help="Directory to write the model to."),
     resume: bool = typer.Option(False, help="Continue from checkpoint_dir if a checkpoint is there."),
+    no_header: bool = typer.Option(False, "--no-header", help="The CSV has no header row: columns are named 0, 1, ..."),
     model_params: Optional[dict] = None,
 ) -> None:
     """Fit a TabularGAN on DATA and save it to a model directory."""
-    from .io import check_output_dir, read_table
-    from .report.plots import plot_history
+    from ..io import check_output_dir, read_table
+    from ..report.plots import plot_history
 
-    df = read_table(data)
+    df = read_table(data, header=not no_header)
     check_output_dir(output)  # an existing file fails now, not after minutes of training
     t0 = time.perf_counter()
     gan = TabularGAN(**model_params).fit(df, target=target, resume=resume)
@@ -190,9 +195,13 @@ def sample(
     seed: Optional[int] = typer.Option(None, help="Random seed for this draw."),
 ) -> None:
     """Generate N synthetic rows from a saved model."""
-    from .io import write_table
+    from ..io import write_table
+    from ..synthesizers import load
 
-    gan = TabularGAN.load(model)
+    gan = load(model)
+    if not isinstance(gan, TabularGAN):
+        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not a table model; "
+                             "use `synthboost images sample` for image models")
     df = gan.sample(n, conditions=parse_conditions(condition), random_state=seed)
     write_table(df, output)
     typer.echo(f"wrote {len(df)} rows to {output}")
@@ -202,7 +211,7 @@ def sample(
 @_friendly
 def datasets(data_dir: Optional[Path] = typer.Option(None, help="Folder with the real datasets.")) -> None:
     """List the datasets `synthboost.datasets.load` knows, and whether each is available."""
-    from . import datasets as ds
+    from .. import datasets as ds
 
     root = ds.resolve_data_dir(data_dir)
     for info in ds.available():
@@ -211,14 +220,14 @@ def datasets(data_dir: Optional[Path] = typer.Option(None, help="Folder with the
     typer.echo(f"data directory: {root} (set SYNTHBOOST_DATA to change it)")
 
 
-def load_data(spec: str, target: Optional[str]) -> tuple["pd.DataFrame", str, str]:
+def load_data(spec: str, target: Optional[str], header: bool = True) -> tuple["pd.DataFrame", str, str]:
     """DATA is a table file or a dataset name (see `synthboost datasets`): (frame, target, name)."""
-    from . import datasets as ds
-    from .io import read_table
+    from .. import datasets as ds
+    from ..io import read_table
 
     path = Path(spec)
     if path.suffix or path.exists():
-        df = read_table(path)
+        df = read_table(path, header=header)
         if not target:
             raise ParameterError(f"--target is required for a data file; columns of {path.name} are {list(df.columns)}")
         return df, target, path.stem
@@ -229,7 +238,7 @@ def load_data(spec: str, target: Optional[str]) -> tuple["pd.DataFrame", str, st
 
 
 def _boost_defaults() -> dict[str, Any]:
-    from .experiments.boost import run_boost
+    from ..experiments.boost import run_boost
 
     return {k: p.default for k, p in inspect.signature(run_boost).parameters.items()}
 
@@ -293,11 +302,12 @@ def boost(
     output: Path = typer.Option(..., "--output", "-o", help="Run directory (results.csv, config.json, showcase/)."),
     overwrite: bool = typer.Option(False, help="Discard earlier results in the run directory."),
     report: bool = typer.Option(True, help="Build report.html when the grid is done."),
+    no_header: bool = typer.Option(False, "--no-header", help="The CSV has no header row: columns are named 0, 1, ..."),
 ) -> None:
     """Run (or resume) the boosting experiment: does augmentation beat real rows alone?"""
-    from .experiments.boost import run_boost
+    from ..experiments.boost import run_boost
 
-    df, target, name = load_data(data, target)
+    df, target, name = load_data(data, target, header=not no_header)
     seed_list = _split(seeds, "seeds", int)
     if "," not in seeds:
         seed_list = seed_list[0]
@@ -320,12 +330,12 @@ def boost(
         scheduler=scheduler,
         overwrite=overwrite,
     )
-    from .report.text import print_summary
+    from ..report.text import print_summary
 
     print_summary(results, echo=typer.echo)
     typer.echo(f"results: {output / 'results.csv'}")
     if report:
-        from .report.html import build_report
+        from ..report.html import build_report
 
         typer.echo(f"report:  {build_report(output)}")
 
@@ -337,7 +347,7 @@ def report_cmd(
     metric: str = typer.Option("roc_auc", help="Metric for curves, gains and tests."),
 ) -> None:
     """Build RUN_DIR/report.html (static, images embedded) from a boosting run."""
-    from .report.html import build_report
+    from ..report.html import build_report
 
     typer.echo(f"report: {build_report(run_dir, metric=metric)}")
 
@@ -351,7 +361,7 @@ def demo(
     n_jobs: int = typer.Option(2, "--n-jobs", "-j", help="Cells run in parallel."),
 ) -> None:
     """The main job: a small boosting experiment on an embedded dataset, with its report."""
-    from .demo import run_demo
+    from ..demo import run_demo
 
     run_demo(output, dataset=dataset, seeds=seeds, n_jobs=n_jobs, echo=typer.echo)
 
@@ -373,18 +383,19 @@ def confidence(
     test_size: float = typer.Option(0.3, help="Share of rows held out for the diagnostics."),
     seed: int = typer.Option(0, help="Random seed (split, black box, GAN)."),
     output: Path = typer.Option(..., "--output", "-o", help="Directory for rows.csv, figures/, report.html, summary.json."),
+    no_header: bool = typer.Option(False, "--no-header", help="The CSV has no header row: columns are named 0, 1, ..."),
     model_params: Optional[dict] = None,
 ) -> None:
     """Train a black-box classifier and a ConfidenceGAN; write rows at the requested confidence and a report."""
-    from .experiments.confidence import run_confidence
-    from .report.confidence import write_run
-    from .io import check_output_dir
-    from .synthesizers.confidence import parse_confidence
+    from ..experiments.confidence import run_confidence
+    from ..report.confidence import write_run
+    from ..io import check_output_dir
+    from ..synthesizers.confidence import parse_confidence
 
     import numpy as np
 
     parse_confidence(target_confidence, 1, np.random.default_rng(0))  # fail before training on a bad value
-    df, target, _ = load_data(data, target)
+    df, target, _ = load_data(data, target, header=not no_header)
     check_output_dir(output)  # an existing file fails now, not after minutes of training
     t0 = time.perf_counter()
     run = run_confidence(df, target, classifier=classifier, n=n, confidence=target_confidence,
@@ -396,6 +407,9 @@ def confidence(
     typer.echo(f"finished in {time.perf_counter() - t0:.0f} s")
     typer.echo(f"rows:   {summary['rows']}")
     typer.echo(f"report: {summary['report']}")
+
+
+from . import images as _images  # noqa: E402,F401  (registers `synthboost images ...`)
 
 
 def main() -> None:

@@ -1,0 +1,150 @@
+"""``synthboost images ...``: fit, sample, boost and the image demo."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import ParameterError
+from . import _comma_items, _csv, _friendly, _ratio, _split, _with_estimator_options, app
+from ..synthesizers import ImageGAN
+
+images_app = typer.Typer(no_args_is_help=True, help="GANs for small labelled image sets, and whether their images boost a CNN.")
+app.add_typer(images_app, name="images")
+
+
+def load_images(spec: str, split: Optional[str] = None):
+    """DATA for the image commands: a dataset name (see `synthboost datasets`), an image folder
+    (root/<class>/<file>), an IDX, CIFAR .bin, .npz or .npy file. Returns (data, test or None, name)."""
+    from .. import datasets as ds
+    from ..io.images import read_images
+
+    if spec in ds.DATASETS:
+        info = ds.info(spec)
+        if info.kind != "images":
+            raise ParameterError(f"{spec!r} is a table dataset; the image commands need images (see `synthboost datasets`)")
+        data = ds.load(spec, split=split or ("train" if info.splits else None))
+        test = ds.load(spec, split="test") if info.splits and split in (None, "train") else None
+        return data, test, spec
+    path = Path(spec)
+    return read_images(path), None, path.stem or path.name
+
+
+@images_app.command("fit")
+@_friendly
+@_with_estimator_options(ImageGAN)
+def fit(
+    data: str = typer.Argument(..., help="A dataset name, an image folder (root/<class>/<file>), an IDX, .npz or .npy file."),
+    output: Path = typer.Option(..., "--output", "-o", help="Directory to write the model to."),
+    split: Optional[str] = typer.Option(None, help="train or test, for datasets that come split."),
+    resume: bool = typer.Option(False, help="Continue from checkpoint_dir if a checkpoint is there."),
+    model_params: Optional[dict] = None,
+) -> None:
+    """Fit an ImageGAN on DATA and save it (with a grid of generated images and the training curves)."""
+    from ..io import check_output_dir
+    from ..report.plots import plot_history
+
+    images, _, _ = load_images(data, split)
+    check_output_dir(output)
+    t0 = time.perf_counter()
+    gan = ImageGAN(**model_params).fit(images, resume=resume)
+    gan.save(output)
+    gan.save_grid(Path(output) / "grid.png")
+    plot_history(gan.history_, Path(output) / "history.png")
+    H, W, C = gan.image_shape_
+    typer.echo(f"fitted {len(images)} images ({H}x{W}x{C}, {len(gan.class_names_)} classes) in {time.perf_counter() - t0:.1f} s")
+    typer.echo(f"model:   {output}")
+    typer.echo(f"samples: {Path(output) / 'grid.png'}")
+
+
+@images_app.command("sample")
+@_friendly
+def sample(
+    model: Path = typer.Argument(..., help="Model directory written by `synthboost images fit`."),
+    n: int = typer.Option(64, "-n", "--n", help="Number of images."),
+    label: Optional[str] = typer.Option(None, help="Class of every image, named as in the data (default: the training mix)."),
+    output: Path = typer.Option(..., "--output", "-o", help="A folder (PNG files under OUT/<class>/), a .png grid or a .npz file."),
+    seed: Optional[int] = typer.Option(None, help="Random seed for this draw."),
+) -> None:
+    """Generate N images from a saved image model."""
+    from ..io.images import write_image_folder, write_npz
+    from ..synthesizers import load
+
+    gan = load(model)
+    if not isinstance(gan, ImageGAN):
+        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not an image model; use `synthboost sample`")
+    data = gan.sample(n, label, random_state=seed)
+    suffix = output.suffix.lower()
+    if suffix == ".png":
+        data.save_grid(output)
+    elif suffix == ".npz":
+        write_npz(data, output)
+    elif suffix:
+        raise ParameterError(f"--output {str(output)!r}: use a folder, a .png grid or a .npz file")
+    else:
+        write_image_folder(data, output)
+    typer.echo(f"wrote {len(data)} images to {output}")
+
+
+@images_app.command("boost")
+@_friendly
+def boost(
+    data: str = typer.Argument(..., help="A dataset name, an image folder, an IDX, .npz or .npy file."),
+    sizes: str = typer.Option("10,25,50,100", help="Training images per class, comma-separated."),
+    seeds: str = typer.Option("10", help="Number of seeds, or a comma-separated list of seeds."),
+    augmenters: str = typer.Option("none,classic,cgan,cgan+classic", help="Augmenters (see the README's list)."),
+    models: str = typer.Option("cnn", help="CNNs: cnn (the study's small CNN), resnet."),
+    ratio: str = typer.Option("1.0", help="Synthetic images per real image, or 'auto'."),
+    test_size: float = typer.Option(0.3, help="Share held out for testing when the data has no test split."),
+    test_per_class: int = typer.Option(100, help="Test images per class taken from the data's test split."),
+    gan_params: str = typer.Option("{}", help='ImageGAN parameters for every generator, as JSON, e.g. {"epochs": 50}.'),
+    cnn_epochs: int = typer.Option(60, help="Most CNN epochs (early stopping on real validation images)."),
+    n_jobs: int = typer.Option(1, "--n-jobs", "-j", help="Cells run in parallel (joblib)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
+    output: Path = typer.Option(..., "--output", "-o", help="Run directory (results.csv, curves.jsonl, config.json, showcase/)."),
+    overwrite: bool = typer.Option(False, help="Discard earlier results in the run directory."),
+    report: bool = typer.Option(True, help="Build report.html when the grid is done."),
+) -> None:
+    """Run (or resume) the image boosting experiment: do GAN images beat real images alone and classic augmentation?"""
+    from ..experiments.images import run_image_boost
+    from ..report.text import print_summary
+
+    train, test, name = load_images(data)
+    try:
+        params = json.loads(gan_params)
+    except json.JSONDecodeError:
+        raise ParameterError(f"--gan-params {gan_params!r} is not JSON; write e.g. '{{\"epochs\": 50}}'") from None
+    if not isinstance(params, dict):
+        raise ParameterError("--gan-params must be a JSON object of ImageGAN parameters")
+    seed_list = _split(seeds, "seeds", int)
+    results = run_image_boost(train, test, sizes=_split(sizes, "sizes", int), seeds=seed_list if "," in seeds else seed_list[0],
+                              augmenters=_split(augmenters, "augmenters"), models=_split(models, "models"),
+                              output=str(output), ratio=_ratio(ratio), test_size=test_size, test_per_class=test_per_class,
+                              gan_params=params, cnn_epochs=cnn_epochs, dataset_name=name, n_jobs=n_jobs,
+                              scheduler=scheduler, overwrite=overwrite)
+    print_summary(results, metric="accuracy", echo=typer.echo)
+    typer.echo(f"results: {output / 'results.csv'}")
+    if report:
+        from ..report.html import build_report
+
+        typer.echo(f"report:  {build_report(output, metric='accuracy')}")
+
+
+@images_app.command("demo")
+@_friendly
+def demo(
+    output: Path = typer.Option(Path("runs/images-demo"), "--output", "-o", help="Folder for the demo's outputs."),
+    seeds: int = typer.Option(3, help="Number of seeds."),
+    n_jobs: int = typer.Option(2, "--n-jobs", "-j", help="Cells run in parallel."),
+) -> None:
+    """A small image boosting experiment on scikit-learn's digits (8x8), with its report."""
+    from ..demo import run_image_demo
+
+    run_image_demo(output, seeds=seeds, n_jobs=n_jobs, echo=typer.echo)
+
+
+__all__ = ["images_app", "load_images"]

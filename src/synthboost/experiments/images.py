@@ -1,0 +1,303 @@
+"""The image boosting experiment: will GAN-made images make a CNN better than the real images
+alone, and better than classic augmentation?
+
+For each seed: a test set no augmenter or model ever sees (the dataset's own test split,
+``test_per_class`` images per class, the same for every seed; or, for a dataset that comes as
+one set, a stratified ``test_size`` share drawn by the seed) and a training pool; for each size
+(images per class) a stratified subsample of the pool; every generator fitted on those images
+only, once per (seed, size), and shared by the augmenters that use it; every CNN trained on the
+result with early stopping on a validation split of the *real* training images, and scored on
+the test set. A task of the shared grid runner (:mod:`synthboost.experiments.grid`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss
+
+from ..augment.images import (GENERATORS, IMAGE_AUGMENTERS, AutoRatio, check_image_augmenter, fit_generator,
+                              stratified_split, synthesize)
+from ..augment.tabular import check_ratio
+from ..containers import ImageData
+from ..errors import ParameterError, SchemaError
+from ..io import write_json, write_table
+from ..models.vision import ARCHITECTURES, CNNClassifier
+from . import grid
+
+METRICS = ["accuracy", "balanced_accuracy", "macro_f1", "log_loss", "epochs_to_90"]
+#: metrics where smaller is better (log loss; epochs to reach 90 % of the run's best validation accuracy)
+LOWER_IS_BETTER = ("log_loss", "epochs_to_90")
+COLUMNS = (["dataset", "seed", "size", "augmenter", "model", "n_real", "n_synthetic", "ratio_used"] + METRICS
+           + ["best_epoch", "augment_s", "model_s", "error", "complete"])
+IDENTITY = ("dataset", "kind", "data_fingerprint", "ratio", "test_size", "test_per_class", "gan_params", "cnn_epochs")
+#: CNN names of the experiment -> architecture
+CNN_MODELS = {"cnn": "small", "resnet": "resnet"}
+
+
+@dataclass
+class ImageBoostConfig:
+    dataset: str
+    sizes: list[int]
+    seeds: list[int]
+    augmenters: list[str]
+    models: list[str]
+    kind: str = "images"
+    ratio: float | str = 1.0
+    test_size: float = 0.3
+    test_per_class: int = 100
+    gan_params: dict = field(default_factory=dict)
+    cnn_epochs: int = 60
+    data_fingerprint: str = ""
+    classes: list = field(default_factory=list)
+
+
+def fingerprint(*parts: ImageData | None) -> str:
+    h = hashlib.sha256()
+    for d in parts:
+        if d is not None:
+            h.update(np.ascontiguousarray(d.images).tobytes())
+            h.update(d.labels.astype(np.int64).tobytes())
+            h.update(",".join(d.class_names).encode())
+    return h.hexdigest()[:16]
+
+
+def per_class(data: ImageData, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``k`` images of every class (all of a class that has fewer), sorted."""
+    out = [rng.choice(np.flatnonzero(data.labels == c), min(k, int((data.labels == c).sum())), replace=False)
+           for c in range(data.n_classes)]
+    return np.sort(np.concatenate(out))
+
+
+class ImageTask:
+    """The image boosting experiment as a task of the grid runner."""
+
+    identity = IDENTITY
+    columns = COLUMNS
+
+    def __init__(self, train: ImageData, test: ImageData | None, cfg: ImageBoostConfig):
+        self.train, self.test, self.cfg = train, test, cfg
+        self._fixed_test = None if test is None else test.subset(per_class(test, cfg.test_per_class, np.random.default_rng(0)))
+
+    # -- the split -------------------------------------------------------------------------
+    def split(self, seed: int) -> tuple[ImageData, ImageData]:
+        """(training pool, test set) of a seed."""
+        if self._fixed_test is not None:
+            return self.train, self._fixed_test
+        rng = np.random.default_rng(seed)
+        keep, held = stratified_split(self.train.labels, self.cfg.test_size, rng)
+        return self.train.subset(keep), self.train.subset(held)
+
+    def subsample(self, pool: ImageData, size: int, seed: int) -> ImageData:
+        return pool.subset(per_class(pool, size, np.random.default_rng([seed, size])))
+
+    def cell_data(self, seed: int, size: int) -> tuple[ImageData, ImageData]:
+        pool, test = self.split(seed)
+        return self.subsample(pool, size, seed), test
+
+    # -- jobs --------------------------------------------------------------------------------
+    def jobs(self, augmenters: Sequence[str]) -> list[list[str]]:
+        """Augmenters that share a generator run together (one GAN fit per seed and size); with
+        ratio='auto' each augmenter chooses its own ratio, and so fits its own generator."""
+        groups: dict[Any, list[str]] = {}
+        for a in augmenters:
+            gen = IMAGE_AUGMENTERS[a].generator
+            key = (gen, a) if gen and self.cfg.ratio == "auto" else (gen or a)
+            groups.setdefault(key, []).append(a)
+        return list(groups.values())
+
+    def _cnn(self, model: str, classic: str | None, seed: int) -> CNNClassifier:
+        return CNNClassifier(CNN_MODELS[model], augment=classic, epochs=self.cfg.cnn_epochs, random_state=seed)
+
+    def run_job(self, seed: int, size: int, todo: dict[str, list[str]], showcase: Sequence[str]) -> dict:
+        train, test = self.cell_data(seed, size)
+        classes = np.arange(self.train.n_classes)
+        base = dict(dataset=self.cfg.dataset, seed=seed, size=size, n_real=len(train), error="")
+        rows, curves, shows = [], [], {}
+        gen = IMAGE_AUGMENTERS[next(iter(todo))].generator
+        gan, gan_s, gan_error = None, 0.0, ""
+        gen_seed = int(seed * 100_003 + size)
+        if gen and self.cfg.ratio != "auto":
+            t0 = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    gan = fit_generator(gen, train, gen_seed, self.cfg.gan_params)
+            except Exception as e:  # a failing generator is recorded; the grid goes on
+                gan_error = f"{type(e).__name__}: {e}"
+            gan_s = time.perf_counter() - t0
+        for aug, models in todo.items():
+            spec = IMAGE_AUGMENTERS[aug]
+            t0 = time.perf_counter()
+            ratio, syn, err, chosen_gan = 0.0, None, gan_error, gan
+            try:
+                if spec.generator and not err:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        if self.cfg.ratio == "auto":
+                            ratio, chosen_gan = AutoRatio().choose(
+                                train, lambda d: fit_generator(spec.generator, d, gen_seed, self.cfg.gan_params),
+                                lambda: self._cnn("cnn", spec.classic, seed), classes, seed, spec.train_real)
+                        else:
+                            ratio = float(self.cfg.ratio)
+                        syn = synthesize(chosen_gan, train, ratio, gen_seed + 1)
+            except Exception as e:
+                err = f"{type(e).__name__}: {e}"
+            augment_s = time.perf_counter() - t0 + gan_s
+            if err:
+                rows += [dict(base, augmenter=aug, model=m, augment_s=augment_s, error=err) for m in models]
+                continue
+            data = train if syn is None else train.concat(syn)
+            n_syn = 0 if syn is None else len(syn)
+            for m in models:
+                t1 = time.perf_counter()
+                row = dict(base, augmenter=aug, model=m, n_synthetic=n_syn, ratio_used=ratio, augment_s=augment_s)
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        cnn = self._cnn(m, spec.classic, seed).fit(data.images, data.labels, n_real=len(train),
+                                                                  classes=classes, train_real=spec.train_real)
+                        row.update(scores(cnn, test))
+                except Exception as e:
+                    rows.append(dict(row, model_s=time.perf_counter() - t1, error=f"{type(e).__name__}: {e}"))
+                    continue
+                rows.append(dict(row, model_s=time.perf_counter() - t1))
+                curves += [dict(seed=seed, size=size, augmenter=aug, model=m, **h) for h in cnn.history_]
+            if aug in showcase and chosen_gan is not None and syn is not None and len(syn):
+                # augmenters of one job share their generator: its showcase is made once
+                shared = next((v for v in shows.values() if v["gan"] is chosen_gan), None)
+                shows[aug] = shared or self._showcase(chosen_gan, train, test, syn, seed, size, aug)
+        shows = {a: {k: v for k, v in show.items() if k != "gan"} for a, show in shows.items()}
+        return {"rows": rows, "showcase": shows, "extra": {"curves.jsonl": curves}}
+
+    # -- showcase -----------------------------------------------------------------------------
+    def _showcase(self, gan, train: ImageData, test: ImageData, syn: ImageData, seed: int, size: int, aug: str) -> dict:
+        from ..io.images import grid_array
+        from ..metrics.images import (cas, dataset_feature_net, memorisation, nearest_training_images, quality_table,
+                                      random_feature_net)
+
+        per = 10
+        shown = gan.sample(per * train.n_classes, np.repeat(np.arange(train.n_classes), per), random_state=0)
+        g, nearest, dist = nearest_training_images(shown.subset(np.arange(0, len(shown), per)), train, n=train.n_classes)
+        pool, _ = self.split(seed)
+        meta = {"augmenter": aug, "seed": seed, "size": size, "kind": "images", "generator": IMAGE_AUGMENTERS[aug].generator,
+                "gan_params": gan.get_params(), "epochs": gan.training_config_.epochs, "selection": gan.selection_,
+                "n_train": len(train), "n_synthetic": len(syn), "nearest_distances": dist.tolist()}
+        quality: list[dict] = []
+        try:
+            net = dataset_feature_net(pool)  # trained on the whole training pool, never on the test set
+            many = gan.sample(max(1000, 100 * train.n_classes), random_state=1)
+            for name, n_ in (("trained", net), ("random", random_feature_net(train.shape))):
+                for r in quality_table(many, test, n_, per_class=name == "trained"):
+                    quality.append({"feature_net": name, **r})
+            meta["cas"] = cas(syn, test, seed=seed)
+            meta["memorisation"] = memorisation(many, train, test)
+        except Exception as e:  # the showcase must not cost the cell
+            meta["quality_error"] = f"{type(e).__name__}: {e}"
+        return {"grid": grid_array(shown, per_row=per), "pairs": (g, nearest), "history": gan.history_,
+                "quality": pd.DataFrame(quality), "meta": meta, "gan": gan}
+
+    def write_showcase(self, directory: Path, show: dict) -> None:
+        from ..io import atomic_write
+        from ..io.images import png_bytes
+
+        directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(directory / "grid.png", lambda tmp: Path(tmp).write_bytes(png_bytes(show["grid"])))
+        g, nearest = show["pairs"]
+        pairs = np.concatenate([np.concatenate(list(g), axis=1), np.concatenate(list(nearest), axis=1)], axis=0)
+        atomic_write(directory / "nearest.png", lambda tmp: Path(tmp).write_bytes(png_bytes(pairs)))
+        write_table(show["history"], directory / "history.csv")
+        if len(show["quality"]):
+            write_table(show["quality"], directory / "quality.csv")
+        write_json(directory / "meta.json", show["meta"])
+
+
+def scores(cnn: CNNClassifier, test: ImageData) -> dict[str, float]:
+    proba = cnn.predict_proba(test.images)
+    pred = proba.argmax(1)
+    y = test.labels
+    h = cnn.history_
+    accs = [r.get("val_accuracy", np.nan) for r in h]
+    best = np.nanmax(accs) if np.isfinite(accs).any() else np.nan
+    reach = next((r["epoch"] for r in h if r.get("val_accuracy", -1) >= 0.9 * best), np.nan) if np.isfinite(best) else np.nan
+    return {
+        "accuracy": float(accuracy_score(y, pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
+        "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
+        "log_loss": float(log_loss(y, np.clip(proba, 1e-15, 1), labels=list(range(proba.shape[1])))),
+        "epochs_to_90": float(reach),
+        "best_epoch": float(cnn.best_epoch_),
+    }
+
+
+def run_image_boost(
+    train: ImageData,
+    test: ImageData | None = None,
+    *,
+    sizes: Sequence[int] = (10, 25, 50, 100),
+    seeds: int | Sequence[int] = 10,
+    augmenters: Sequence[str] = ("none", "classic", "cgan", "cgan+classic"),
+    models: Sequence[str] = ("cnn",),
+    output: str = "runs/images",
+    ratio: float | str = 1.0,
+    test_size: float = 0.3,
+    test_per_class: int = 100,
+    gan_params: dict | None = None,
+    cnn_epochs: int = 60,
+    dataset_name: str = "images",
+    n_jobs: int = 1,
+    scheduler: Any = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run (or resume) the image boosting grid; ``sizes`` are images per class. Returns all finished results."""
+    if not isinstance(train, ImageData) or train.labels is None:
+        raise SchemaError("the image boosting experiment needs labelled images (an ImageData with labels)")
+    if test is not None and (test.labels is None or test.class_names != train.class_names or test.shape != train.shape):
+        raise SchemaError("the test images must have the training images' classes and shape")
+    seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
+    cfg = ImageBoostConfig(dataset_name, sorted(grid.whole_numbers(sizes, "sizes")), grid.whole_numbers(seeds, "seeds"),
+                           list(augmenters), list(models), ratio=ratio, test_size=test_size, test_per_class=test_per_class,
+                           gan_params=dict(gan_params or {}), cnn_epochs=int(cnn_epochs), classes=list(train.class_names))
+    _validate(train, test, cfg)
+    cfg.data_fingerprint = fingerprint(train, test)
+    return grid.run_grid(ImageTask(train, test, cfg), output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite,
+                         progress=progress)
+
+
+def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -> None:
+    if not cfg.sizes or not cfg.seeds or not cfg.augmenters or not cfg.models:
+        raise ParameterError("sizes, seeds, augmenters and models must each name at least one value")
+    for a in cfg.augmenters:
+        check_image_augmenter(a)
+    unknown = [m for m in cfg.models if m not in CNN_MODELS]
+    if unknown:
+        raise ParameterError(f"unknown model(s) {unknown}; choose from {', '.join(CNN_MODELS)}")
+    check_ratio(cfg.ratio)
+    if test is None and not 0 < cfg.test_size < 1:
+        raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
+    counts = np.bincount(train.labels, minlength=train.n_classes)
+    pool = counts if test is not None else np.floor(counts * (1 - cfg.test_size)).astype(int)
+    for n in cfg.sizes:
+        if n < 2:
+            raise ParameterError(f"size {n} images per class is too small: a CNN validates on at least one real image "
+                                 "per class and trains on the rest (use sizes >= 2)")
+        if n > pool.min():
+            raise ParameterError(f"size {n} images per class is more than the training pool holds for class "
+                                 f"{train.class_names[int(pool.argmin())]!r} ({int(pool.min())}); use sizes <= {int(pool.min())}")
+    from ..synthesizers.image import IMAGE_PARAMS, ImageGAN  # noqa: F401  (gan_params are checked at the first fit)
+
+    known = set(ImageGAN.param_table())
+    bad = [k for k in cfg.gan_params if k not in known or k in ("random_state", "verbose")]
+    if bad:
+        raise ParameterError(f"gan_params {bad} are not ImageGAN parameters one can set here")
+
+
+__all__ = ["run_image_boost", "ImageTask", "ImageBoostConfig", "METRICS", "LOWER_IS_BETTER", "CNN_MODELS"]
