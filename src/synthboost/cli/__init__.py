@@ -95,6 +95,19 @@ def _option_spec(hint: Any) -> tuple[Any, Callable[[Any], Any] | None]:
                 raise ParameterError(f"cannot read {text!r} as a comma-separated list of {elem.__name__}") from None
 
         return Optional[str], convert
+    if optional and base in (int, float, str):
+        # an optional value may be switched off on the command line with "none"
+        def convert_optional(text: Any, base=base) -> Any:
+            if text is None or not isinstance(text, str):
+                return text
+            if text.strip().lower() in ("", "none"):
+                return None
+            try:
+                return base(text)
+            except ValueError:
+                raise ParameterError(f"cannot read {text!r} as {base.__name__} (or none)") from None
+
+        return Optional[str], convert_optional
     if base in (int, float, str, bool):
         return (Optional[base] if optional else base), None
     return Optional[str], None

@@ -178,8 +178,12 @@ def read_numpy(path: str | os.PathLike) -> ImageData:
     if not p.is_file():
         raise DataFileError(f"numpy file {str(p)!r} does not exist")
     try:
-        with np.load(p, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
+        loaded = np.load(p, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):  # .npy: one array
+            arrays = {"images": loaded}
+        else:
+            with loaded as f:
+                arrays = {k: f[k] for k in f.files}
     except ValueError as e:
         if "pickle" in str(e).lower() or "object" in str(e).lower():
             raise DataFileError(f"{str(p)!r} holds object arrays (Python objects, stored with pickle), which synthboost "
@@ -187,8 +191,6 @@ def read_numpy(path: str | os.PathLike) -> ImageData:
         raise DataFileError(f"cannot read {str(p)!r} as a numpy file: {e}") from None
     except (OSError, EOFError) as e:
         raise DataFileError(f"cannot read {str(p)!r} as a numpy file: {e}") from None
-    except AttributeError:  # .npy: np.load returns the array, which has no context manager
-        arrays = {"images": np.load(p, allow_pickle=False)}
     images = next((arrays[k] for k in ("images", "x", "X") if k in arrays), None)
     if images is None:
         raise DataFileError(f"{str(p)!r} has no 'images' array (arrays: {sorted(arrays)}); name the images array 'images'")

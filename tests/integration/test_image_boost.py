@@ -1,0 +1,117 @@
+"""The image boosting experiment on digits: leakage-safety, shared generators, resume, report, CLI."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synthboost import ImageData, ParameterError, datasets
+from synthboost.cli import app
+from synthboost.experiments import images as exp
+
+SEEN: list = []
+GAN = {"epochs": 1, "select_epoch": None}
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    real = exp.fit_generator
+
+    def spying(name, train, seed, params=None):
+        SEEN.append((name, train.images.copy()))
+        return real(name, train, seed, params)
+
+    monkeypatch.setattr(exp, "fit_generator", spying)
+    SEEN.clear()
+    return datasets.load("digits")
+
+
+def keys(images: np.ndarray) -> set:
+    return {x.tobytes() for x in images}
+
+
+def test_generators_see_only_their_cells_training_images_and_are_shared(spy, tmp_path):
+    data = spy
+    kw = dict(sizes=[5, 8], seeds=2, augmenters=["none", "classic", "cgan", "cgan+classic", "synthetic-only"],
+              models=["cnn"], output=str(tmp_path / "run"), gan_params=GAN, cnn_epochs=2, progress=False)
+    res = exp.run_image_boost(data, None, **kw)
+    assert len(res) == 2 * 2 * 5 and (res["error"] == "").all()
+    assert res[["accuracy", "balanced_accuracy", "macro_f1"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert (res.loc[res.augmenter == "cgan", "n_synthetic"] == res.loc[res.augmenter == "cgan", "n_real"]).all()
+    assert len(SEEN) == 4  # one conditional GAN per (seed, size), shared by its three augmenters
+    task = exp.ImageTask(data, None, exp.ImageBoostConfig("d", [5, 8], [0, 1], [], []))
+    for (name, seen), (seed, size) in zip(SEEN, [(s, n) for s in (0, 1) for n in (5, 8)]):
+        train, test = task.cell_data(seed, size)
+        assert keys(seen) == keys(train.images) and not keys(seen) & keys(test.images)
+        assert len(seen) == 10 * size
+    show = tmp_path / "run" / "showcase"
+    assert {p.name for p in show.iterdir()} == {"cgan", "cgan+classic", "synthetic-only"}
+    assert {"grid.png", "nearest.png", "history.csv", "meta.json", "quality.csv"} <= {p.name for p in (show / "cgan").iterdir()}
+    meta = json.loads((show / "cgan" / "meta.json").read_text())
+    assert 0 <= meta["cas"] <= 1 and 0 <= meta["memorisation"]["share"] <= 1
+    curves = [json.loads(l) for l in (tmp_path / "run" / "curves.jsonl").read_text().splitlines()]
+    assert {c["augmenter"] for c in curves} == set(kw["augmenters"]) and all("val_accuracy" in c for c in curves)
+    # resume: nothing recomputed; extending adds only the new seed
+    again = exp.run_image_boost(data, None, **kw)
+    assert len(SEEN) == 4 and len(again) == len(res)
+    more = exp.run_image_boost(data, None, **dict(kw, seeds=3, augmenters=["none", "cgan"]))
+    assert len(SEEN) == 6 and len(more) == 3 * 2 * 5 - 2 * 3
+
+
+def test_auto_ratio_is_chosen_on_held_out_training_images(spy, tmp_path):
+    res = exp.run_image_boost(spy, None, sizes=[6], seeds=1, augmenters=["cgan"], models=["cnn"], ratio="auto",
+                              output=str(tmp_path / "auto"), gan_params=GAN, cnn_epochs=2, progress=False)
+    (name, seen), = SEEN
+    train, _ = exp.ImageTask(spy, None, exp.ImageBoostConfig("d", [6], [0], [], [])).cell_data(0, 6)
+    assert keys(seen) < keys(train.images) and len(seen) == 50  # the inner GAN never saw the 10 validation images
+    assert res["ratio_used"].iloc[0] in (0.0, 0.5, 1.0, 2.0, 4.0)
+
+
+def test_bad_grids_fail_before_anything_is_written(tmp_path):
+    d = datasets.load("digits")
+    cases = [(dict(augmenters=["none", "magic"]), "unknown augmenter 'magic'"), (dict(models=["vgg"]), "unknown model"),
+             (dict(sizes=[1]), "too small"), (dict(sizes=[500]), "more than the training pool"),
+             (dict(ratio=-1), "ratio"), (dict(gan_params={"wings": 2}), "not ImageGAN parameters")]
+    for change, match in cases:
+        with pytest.raises(ParameterError, match=match):
+            exp.run_image_boost(d, None, **{**dict(sizes=[5], seeds=1, augmenters=["none"], models=["cnn"],
+                                                   output=str(tmp_path / "x"), progress=False), **change})
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_images_fit_sample_boost_and_report(tmp_path):
+    import shutil
+    import subprocess
+
+    runner = CliRunner()
+    np.savez(tmp_path / "d.npz", images=datasets.load("digits").images[:200], labels=datasets.load("digits").labels[:200])
+    model = tmp_path / "m"
+    r = runner.invoke(app, ["images", "fit", str(tmp_path / "d.npz"), "-o", str(model), "--epochs", "1",
+                            "--select-epoch", "none", "--no-verbose", "--random-state", "0"])
+    assert r.exit_code == 0, r.output
+    assert (model / "grid.png").exists() and (model / "model.safetensors").exists()
+    r = runner.invoke(app, ["images", "sample", str(model), "-n", "12", "--label", "7", "-o", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["7"] and len(list((tmp_path / "out" / "7").iterdir())) == 12
+    r = runner.invoke(app, ["images", "sample", str(model), "-n", "3", "--label", "eleven", "-o", str(tmp_path / "o2")])
+    assert r.exit_code == 1 and "'eleven' is not a class" in r.output
+    r = runner.invoke(app, ["images", "sample", str(model), "-n", "30", "-o", str(tmp_path / "s.npz")])
+    assert r.exit_code == 0 and len(np.load(tmp_path / "s.npz")["labels"]) == 30
+    r = runner.invoke(app, ["sample", str(model), "-n", "3", "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 1 and "not a table model" in r.output
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["images", "boost", "digits", "--sizes", "5", "--seeds", "2", "--augmenters", "none,cgan",
+                            "--gan-params", json.dumps(GAN), "--cnn-epochs", "2", "-o", str(run)])
+    assert r.exit_code == 0, r.output
+    assert "cgan" in r.output and (run / "report.html").exists()
+    html = (run / "report.html").read_text()
+    assert "Showcase: cgan" in html and "CNN training curves" in html
+    exe = shutil.which("chromium")
+    if exe:
+        dom = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                              f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
+                              (run / "report.html").as_uri()], capture_output=True, text=True, timeout=60)
+        assert dom.returncode == 0 and 'data-broken-images="0"' in dom.stdout
