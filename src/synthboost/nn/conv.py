@@ -12,7 +12,8 @@ DCGAN guidelines: G upsamples (transposed 4x4 stride-2 convolutions, or nearest 
 LeakyReLU(0.2), dropout, no pooling and no BatchNorm (so it is not batch-coupled and serves
 as a WGAN-GP critic too), optional spectral norm. Class conditioning: a label embedding joins
 the noise in G; D either projects the label onto its pooled features (Miyato & Koyama 2018,
-``"projection"``) or reads one-hot label maps as extra input channels (``"concat"``).
+``"projection"``) or reads one-hot label maps as extra input channels (``"concat"``), or does
+not read it (``"none"``, e.g. with an auxiliary classifier head).
 """
 
 from __future__ import annotations
@@ -89,13 +90,16 @@ class ConvGenerator(Generator):
 class ConvDiscriminator(Critic):
     def __init__(self, channels: int, side: int, width: int = 32, n_models: int = 1, n_classes: int = 0,
                  conditioning: str = "projection", dropout: float = 0.25, spectral_norm: bool = False,
-                 n_outputs: int = 1):
+                 n_outputs: int = 1, projected: int | None = None):
         super().__init__()
         if n_models > 1 and n_classes:
             raise ValueError("a batched (n_models > 1) discriminator takes no labels")
         self.base, self.levels = _levels(side)
         self.n_models, self.n_outputs, self.n_classes = n_models, n_outputs, n_classes
-        self.conditioning = conditioning if n_classes else None
+        self.conditioning = conditioning if n_classes and conditioning != "none" else None
+        # the label projection feeds the first ``projected`` outputs (an auxiliary classifier's
+        # logits after them must not see the label)
+        self.projected = n_outputs if projected is None else projected
         M = n_models
         sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
         ws = widths_for(width, self.levels)[::-1]  # side/2 ... base
@@ -107,7 +111,7 @@ class ConvDiscriminator(Critic):
         self.body = nn.Sequential(*layers)
         # per-model linear read-out of the base x base map (a grouped full-size convolution)
         self.out = sn(nn.Conv2d(M * cin, M * n_outputs, self.base, groups=M))
-        self.project = nn.Linear(n_classes, n_outputs * cin, bias=False) if self.conditioning == "projection" else None
+        self.project = nn.Linear(n_classes, self.projected * cin, bias=False) if self.conditioning == "projection" else None
         self.features = cin
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
@@ -118,7 +122,8 @@ class ConvDiscriminator(Critic):
         if self.project is not None:
             # projection: + <embed(y), sum-pooled features> per output
             feat = h.sum(dim=(2, 3))  # (B, c)
-            out = out + (self.project(cond).view(-1, self.n_outputs, self.features) * feat[:, None, :]).sum(2)
+            proj = (self.project(cond).view(-1, self.projected, self.features) * feat[:, None, :]).sum(2)  # (B, P)
+            out = torch.cat([out[:, :self.projected] + proj, out[:, self.projected:]], dim=1)
         return out
 
 

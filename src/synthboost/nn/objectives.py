@@ -196,3 +196,54 @@ def get_objective(name: str) -> Objective:
         return OBJECTIVES[name]()
     except (KeyError, TypeError):
         raise ParameterError(f"objective={name!r} is not one of {sorted(OBJECTIVES)}") from None
+
+
+class _FirstOutput(nn.Module):
+    """A critic's adversarial output only (column 0): what a gradient penalty constrains."""
+
+    def __init__(self, D: nn.Module):
+        super().__init__()
+        self.D = D
+        self.pac, self.double_backward_ok = D.pac, D.double_backward_ok
+
+    def forward(self, x, cond=None):
+        return self.D(x, cond)[:, :1]
+
+
+class AuxiliaryClassifier(Objective):
+    """An adversarial objective plus an auxiliary classifier head (AC-GAN, Odena et al. 2017).
+
+    D outputs 1 + K columns: column 0 goes to the base objective, columns 1.. are class logits.
+    D step: base loss + weight * CE(class logits of real samples, their labels) (the classifier
+    learns from real samples only, so it does not learn the generator's mistakes).
+    G step: base loss + weight * CE(class logits of fake samples, the labels they were asked for),
+    which pushes each generated sample to look like its class. Labels come as one-hot ``cond``.
+    """
+
+    def __init__(self, base: Objective, weight: float = 1.0):
+        super().__init__(f"{base.name}+ac", base.default_n_critic, base.probabilistic, base.uses_targets)
+        self.base, self.weight = base, float(weight)
+
+    def discriminator_loss(self, d_real, d_fake, real, fake, targets):
+        out = self.base.discriminator_loss(d_real[:, :1], d_fake[:, :1], real, fake, targets)
+        cls = F.cross_entropy(d_real[:, 1:], real.cond.argmax(1))
+        return dict(out, d_loss=out["d_loss"] + self.weight * cls, d_class=cls)
+
+    def generator_loss(self, d_gen, fake):
+        out = self.base.generator_loss(d_gen[:, :1], fake)
+        cls = F.cross_entropy(d_gen[:, 1:], fake.cond.argmax(1))
+        return dict(out, g_loss=out["g_loss"] + self.weight * cls, g_class=cls)
+
+    def penalty(self, D, real, fake, rng):
+        return self.base.penalty(_FirstOutput(D), real, fake, rng)
+
+    def after_discriminator_step(self, D):
+        self.base.after_discriminator_step(D)
+
+    def statistics(self, d_real, d_fake, real, fake):
+        out = self.base.statistics(d_real[:, :1], d_fake[:, :1], real, fake)
+        out["class_acc_fake"] = (d_fake[:, 1:].argmax(1) == fake.cond.argmax(1)).float().mean()
+        return out
+
+    def optimizers(self, G, D, lr_g, lr_d):
+        return self.base.optimizers(G, D, lr_g, lr_d)

@@ -108,7 +108,7 @@ class GANSynthesizer(BaseSynthesizer):
         data = self._prepare(*data, **encode_kw)
         rng, torch_seed = make_rngs(self.random_state)
         source = self._encode(data, rng)
-        objective = get_objective(self.objective)
+        objective = self._objective()
         self.training_config_ = self._training_config(source.n_rows, objective)
         g = torch_generator(torch_seed, self.device)
         self._build_networks()
@@ -125,6 +125,10 @@ class GANSynthesizer(BaseSynthesizer):
         self._sample_rng = torch_generator(derive_seed(g), self.device)
         self._after_fit(trainer, g)
         return self
+
+    def _objective(self):
+        """The engine's objective (a family may wrap the named one, e.g. with an auxiliary classifier)."""
+        return get_objective(self.objective)
 
     def _prepare(self, *data, **kw):
         """Check and normalise what ``fit`` was given (before any randomness)."""

@@ -70,8 +70,10 @@ IMAGE_PARAMS = (
           choice("conditional", "per_class")),
     Param("width", None, Optional[int], "Generator channels at half resolution; empty: from the image size.",
           number(integer=True, low=4, optional=True)),
-    Param("conditioning", "projection", str, "How D reads the label: projection or concat (label maps).",
-          choice("projection", "concat")),
+    Param("conditioning", "projection", str, "How D reads the label: projection, concat (label maps) or none.",
+          choice("projection", "concat", "none")),
+    Param("aux_classifier", 0.0, float, "Weight of an auxiliary classifier head in D (AC-GAN; 0 = off).",
+          number(low=0)),
     Param("embed_dim", 32, int, "Width of G's label embedding.", number(integer=True, low=1)),
     # nearest by measurement (MNIST, 1000 images, 1500 steps, no stabilisers): with transposed convolutions
     # G collapsed to one image at width 32 and made checkerboarded digits that often ignored the label at
@@ -95,7 +97,7 @@ IMAGE_PARAMS = (
     Param("image_size", None, Optional[int], "Side the images are trained at; empty: their own (or the nearest supported)."),
 )
 _IMAGE_ORDER = ("mode", "objective", "epochs", "batch_size", "noise_dim", "width", "lr", "n_critic", "conditioning",
-                "embed_dim", "upsample", "dropout", "spectral_norm", "diffaugment", "ada_target", "ema", "select_epoch",
+                "aux_classifier", "embed_dim", "upsample", "dropout", "spectral_norm", "diffaugment", "ada_target", "ema", "select_epoch",
                 "select_every", "validation", "image_size", "label_smoothing", "label_flip", "instance_noise",
                 "lr_schedule", "on_divergence", "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
 
@@ -225,6 +227,9 @@ class ImageGAN(GANSynthesizer):
                 warnings.warn(f"images of {H}x{W} are trained at {side}x{side} (the nearest size the networks support; "
                               "pass image_size= to choose)", UserWarning, stacklevel=4)
             data = resize(data, side)
+        if self.aux_classifier and self.conditioning == "concat":
+            raise ParameterError("aux_classifier needs conditioning='projection' or 'none': with label maps as input "
+                                 "the classifier head would read the label instead of the image")
         if self.mode == "per_class" and data.labels is None:
             raise ParameterError("mode='per_class' trains one GAN per class and needs labels")
         if data.labels is not None:
@@ -290,10 +295,20 @@ class ImageGAN(GANSynthesizer):
         K = len(self.class_names_) if self.mode == "conditional" else 0
         self.generator_ = build(lambda: ConvGenerator(self.noise_dim, C, H, width, M, K, self.embed_dim if K else 0,
                                                       self.upsample)).to(self.device)
+        outputs = 1 + (K if self._aux() else 0)  # + class logits for the auxiliary classifier
         self.discriminator_ = build(lambda: ConvDiscriminator(C, H, width, M, K, self.conditioning, self.dropout,
-                                                              self.spectral_norm)).to(self.device)
+                                                              self.spectral_norm, n_outputs=outputs, projected=1)).to(self.device)
         if self.ema:
             self.ema_generator_ = clone_module(self.generator_).eval()
+
+    def _aux(self) -> bool:
+        return bool(self.aux_classifier) and self.mode == "conditional" and bool(self.class_names_)
+
+    def _objective(self):
+        from ..nn.objectives import AuxiliaryClassifier, get_objective
+
+        base = get_objective(self.objective)
+        return AuxiliaryClassifier(base, self.aux_classifier) if self._aux() else base
 
     def _extra_modules(self):
         return {"ema_generator": self.ema_generator_} if self.ema else {}
