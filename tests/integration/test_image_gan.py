@@ -67,7 +67,7 @@ def test_same_seed_same_images_and_save_load(digits, tmp_path):
 
 
 def test_kid_selection_picks_a_snapshot_on_held_out_training_images(digits):
-    gan = ImageGAN(epochs=4, select_every=2, verbose=False, random_state=0).fit(digits)
+    gan = ImageGAN(epochs=4, select_epoch="kid", select_every=2, verbose=False, random_state=0).fit(digits)
     sel = gan.selection_
     assert [r["epoch"] for r in sel["log"]] == [2, 4] and sel["epoch"] in (2, 4)
     assert sel["n_validation"] == sum(max(1, round(0.15 * n)) for n in digits.counts().values())

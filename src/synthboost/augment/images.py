@@ -25,7 +25,8 @@ from ..errors import ParameterError
 GENERATORS: dict[str, dict[str, Any]] = {
     "cgan": {"mode": "conditional"},
     "per-class": {"mode": "per_class"},
-    "recipe": {"mode": "per_class", "diffaugment": None, "ema": None, "select_epoch": None, "label_smoothing": 1.0},
+    "recipe": {"mode": "per_class", "objective": "bce", "spectral_norm": False, "diffaugment": None, "ada_target": None,
+               "ema": None, "select_epoch": None, "label_smoothing": 1.0},
 }
 
 

@@ -60,9 +60,18 @@ def auto_width(side: int) -> int:
     return 32 if side <= 32 else 16
 
 
-def auto_steps(n_images: int) -> int:
-    """Generator steps: about twice the number of images, within [1000, 3000]."""
-    return int(min(3000, max(1000, 2 * n_images)))
+#: learning rate per objective when ``lr=None``; 8e-4 for hinge by measurement (MNIST, 100 per class,
+#: 2000 steps, seed 0: label agreement 0.60 at 2e-4, 0.76 at 4e-4, 0.90 at 8e-4; bench/RESULTS.md)
+IMAGE_LR = {"hinge": 8e-4, "bce": 2e-4, "wgan-gp": 2e-4, "wgan": 5e-5}
+
+
+def auto_steps(n_images: int, per_class: bool = False) -> int:
+    """Generator steps. One GAN: three per image, within [1500, 3000] (MNIST at 100 per class: KID 9.3 after
+    2000 steps, 2.3 after 3000; bench/RESULTS.md). Per class (each model sees ``n_images`` of its class,
+    the M models cost M times a step): ten per image, within [500, 1500]."""
+    if per_class:
+        return int(min(1500, max(500, 10 * n_images)))
+    return int(min(3000, max(1500, 3 * n_images)))
 
 
 IMAGE_PARAMS = (
@@ -81,14 +90,14 @@ IMAGE_PARAMS = (
     Param("upsample", "nearest", str, "G's upsampling: nearest (+ 3x3 conv) or transpose (4x4 stride 2).",
           choice("transpose", "nearest")),
     Param("dropout", 0.25, float, "Dropout in the discriminator.", number(low=0, high=1, high_open=True)),
-    Param("spectral_norm", False, bool, "Spectral norm on D's layers."),
+    Param("spectral_norm", True, bool, "Spectral norm on D's layers."),
     Param("diffaugment", "color,translation,cutout", Optional[str],
           "DiffAugment ops on every image D sees (comma list of color, translation, cutout; empty = off).", _policy_check),
-    Param("ada_target", None, Optional[float], "Adaptive DiffAugment probability aiming at this E[sign D(real)] (e.g. 0.6).",
+    Param("ada_target", 0.6, Optional[float], "Adaptive DiffAugment probability aiming at this E[sign D(real)] (e.g. 0.6).",
           number(low=0, high=1, optional=True)),
-    Param("ema", 0.999, Optional[float], "EMA decay of G's weights for sampling (empty = sample from the last G).",
+    Param("ema", 0.99, Optional[float], "EMA decay of G's weights for sampling (empty = sample from the last G).",
           number(low=0, high=1, high_open=True, optional=True)),
-    Param("select_epoch", "kid", Optional[str], "Pick the snapshot with the lowest validation KID (kid) or keep the last (empty).",
+    Param("select_epoch", None, Optional[str], "Pick the snapshot with the lowest validation KID (kid) or keep the last (empty).",
           choice(None, "kid")),
     Param("select_every", None, Optional[int], "Epochs between KID snapshots; empty: about 10 over the run.",
           number(integer=True, low=1, optional=True)),
@@ -203,7 +212,8 @@ class ImageGAN(GANSynthesizer):
         Images are resized to this side (8, 14, 16, 28, 32, 56, 64, 112, 128) before training.
     """
 
-    _params = pick(_IMAGE_ORDER, *IMAGE_PARAMS, objective={"default": "bce"})
+    _params = pick(_IMAGE_ORDER, *IMAGE_PARAMS, objective={"default": "hinge"},
+                   label_smoothing={"help": "Target for real images in D's loss (1 = off; bce only)."})
     _init_scheme = "dcgan"
 
     # -- fit --------------------------------------------------------------------------------
@@ -275,8 +285,9 @@ class ImageGAN(GANSynthesizer):
         batch = self.batch_size or int(min(64 if self._n_models == 1 else 32, per_model_images))
         batch = max(2, batch)
         steps_per_epoch = math.ceil(n_rows / batch)
-        epochs = self.epochs or max(1, math.ceil(auto_steps(self.n_images_in_ // self._n_models) / steps_per_epoch))
-        lr = self._default_lr()
+        steps = auto_steps(self.n_images_in_ // self._n_models, per_class=self._n_models > 1)
+        epochs = self.epochs or max(1, math.ceil(steps / steps_per_epoch))
+        lr = self.lr or IMAGE_LR[self.objective]
         return TrainingConfig(
             epochs=int(epochs), batch_size=int(batch), noise_dim=int(self.noise_dim),
             n_critic=int(self.n_critic or objective.default_n_critic), lr_g=lr, lr_d=lr,

@@ -99,10 +99,14 @@ class DiffAugmentHook(StepHook):
         return out
 
     def state_dict(self) -> dict:
-        return {"p": self.p}
+        # the D steps of an unfinished interval count towards the next adjustment, also after a resume
+        signs = torch.stack(self._signs).detach() if self._signs else torch.zeros(0)
+        return {"p": self.p, "signs": signs, "rt": list(self._rt)}
 
     def load_state_dict(self, state: dict) -> None:
         self.p = float(state["p"])
+        self._signs = list(state.get("signs", torch.zeros(0)).unbind(0))
+        self._rt = list(state.get("rt", []))
 
 
 __all__ = ["EMAHook", "DiffAugmentHook", "clone_module"]
