@@ -41,6 +41,9 @@ class Upsample2x(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, C, H, W = x.shape
+        if C > 1 and x.is_contiguous(memory_format=torch.channels_last):  # keep the layout: (B, H, W, C) in memory
+            y = x.permute(0, 2, 3, 1)[:, :, None, :, None, :].expand(B, H, 2, W, 2, C).reshape(B, 2 * H, 2 * W, C)
+            return y.permute(0, 3, 1, 2)
         return x[:, :, :, None, :, None].expand(B, C, H, 2, W, 2).reshape(B, C, 2 * H, 2 * W)
 
 
