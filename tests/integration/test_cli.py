@@ -38,7 +38,7 @@ def test_fit_options_come_from_the_estimator_signature():
             assert "--" + name.replace("_", "-") in r.output, name
 
 
-@pytest.mark.parametrize("cls_name", ["TabularGAN", "ConfidenceGAN"])
+@pytest.mark.parametrize("cls_name", ["TabularGAN", "ConfidenceGAN", "ImageGAN"])
 def test_every_estimator_option_has_help_text(cls_name):
     # inherited parameters (ConfidenceGAN's objective, lr, ...) take their base class's text
     import inspect
@@ -50,6 +50,22 @@ def test_every_estimator_option_has_help_text(cls_name):
     docs = _param_docs(cls)
     missing = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "classifier") and not docs.get(n)]
     assert not missing
+    # short plain sentences: one line, no docstring markup
+    assert all(len(t) < 130 and "``" not in t and ":mod:" not in t and ":func:" not in t for t in docs.values())
+
+
+def test_a_headerless_csv_is_read_with_numbered_columns(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = [f"P{i}_ECOLI  {rng.uniform():.2f}  {rng.uniform():.2f}  {rng.uniform():.2f}  {'cp' if i % 2 else 'im'}"
+            for i in range(60)]
+    (tmp_path / "ecoli.data").write_text("\n".join(rows) + "\n")  # space-aligned, no header, as UCI's ecoli
+    r = runner.invoke(app, ["fit", str(tmp_path / "ecoli.data"), "--no-header", "--target", "4", "-o", str(tmp_path / "m"),
+                            "--epochs", "1", "--no-verbose", "--categorical", "0"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["fit", str(tmp_path / "ecoli.data"), "--target", "4", "-o", str(tmp_path / "m2"), "--epochs", "1"])
+    assert r.exit_code == 1  # with the first row taken as column names there is no column "4"
 
 
 def test_a_subclass_parameter_text_overrides_its_base_class_text():
@@ -110,6 +126,7 @@ def test_datasets_lists_builtins_and_files():
     r = runner.invoke(app, ["datasets"])
     assert r.exit_code == 0
     assert "breast_cancer" in r.output and "german_credit" in r.output and "data directory" in r.output
+    assert "digits" in r.output and "images" in r.output
 
 
 def test_demo_runs_the_boosting_experiment_and_writes_its_report(tmp_path, monkeypatch):

@@ -64,3 +64,19 @@ def test_a_cuda_model_loads_on_the_cpu_where_no_gpu_is_present(table, tmp_path, 
     assert loaded.device == "cpu"
     pd.testing.assert_frame_equal(loaded.sample(25, random_state=2), gan.sample(25, random_state=2))
     assert TabularGAN.load(tmp_path / "m", device="cpu").device == "cpu"
+
+
+@cuda
+@pytest.mark.parametrize("mode", ["conditional", "per_class"])
+def test_image_gan_trains_selects_samples_and_moves_between_devices_on_cuda(mode, tmp_path):
+    from synthboost import ImageGAN, datasets
+
+    digits = datasets.load("digits").subset(np.arange(300))
+    gan = ImageGAN(mode=mode, epochs=2, select_epoch="kid", select_every=1, device="cuda", verbose=False,
+                   random_state=0).fit(digits)
+    assert next(gan.generator_.parameters()).is_cuda and gan.selection_ is not None
+    out = gan.sample(30, labels="4")
+    assert out.images.shape == (30, 8, 8, 1) and (out.label_names == "4").all()
+    gan.save(tmp_path / "m")
+    cpu = ImageGAN.load(tmp_path / "m", device="cpu")
+    assert not next(cpu.generator_.parameters()).is_cuda and len(cpu.sample(10)) == 10

@@ -115,3 +115,23 @@ def test_cli_images_fit_sample_boost_and_report(tmp_path):
                               f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
                               (run / "report.html").as_uri()], capture_output=True, text=True, timeout=60)
         assert dom.returncode == 0 and 'data-broken-images="0"' in dom.stdout
+
+
+def test_joblib_gives_the_serial_results(tmp_path):
+    d = datasets.load("digits")
+    kw = dict(sizes=[5], seeds=2, augmenters=["none", "cgan"], models=["cnn"], gan_params=GAN, cnn_epochs=2, progress=False)
+    cols = ["seed", "size", "augmenter", "model", "accuracy", "log_loss"]
+    serial = exp.run_image_boost(d, None, output=str(tmp_path / "s"), **kw)[cols].sort_values(cols[:4]).reset_index(drop=True)
+    par = exp.run_image_boost(d, None, output=str(tmp_path / "p"), n_jobs=2, **kw)[cols].sort_values(cols[:4]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(serial, par)
+
+
+def test_images_sample_refuses_a_table_model(tmp_path):
+    from conftest import need_data
+
+    from synthboost import TabularGAN
+
+    df = pd.read_csv(need_data("german_credit.csv")).head(100)
+    TabularGAN(epochs=1, verbose=False, random_state=0).fit(df).save(tmp_path / "t")
+    r = CliRunner().invoke(app, ["images", "sample", str(tmp_path / "t"), "-n", "3", "-o", str(tmp_path / "o")])
+    assert r.exit_code == 1 and "not an image model" in r.output and not (tmp_path / "o").exists()

@@ -11,6 +11,7 @@ import typer
 
 from ..errors import ParameterError
 from . import _comma_items, _csv, _friendly, _ratio, _split, _with_estimator_options, app
+from ..augment.images import IMAGE_AUGMENTERS
 from ..synthesizers import ImageGAN
 
 images_app = typer.Typer(no_args_is_help=True, help="GANs for small labelled image sets, and whether their images boost a CNN.")
@@ -96,7 +97,7 @@ def boost(
     data: str = typer.Argument(..., help="A dataset name, an image folder, an IDX, .npz or .npy file."),
     sizes: str = typer.Option("10,25,50,100", help="Training images per class, comma-separated."),
     seeds: str = typer.Option("10", help="Number of seeds, or a comma-separated list of seeds."),
-    augmenters: str = typer.Option("none,classic,cgan,cgan+classic", help="Augmenters (see the README's list)."),
+    augmenters: str = typer.Option("none,classic,cgan,cgan+classic", help="Augmenters: " + ", ".join(IMAGE_AUGMENTERS) + "."),
     models: str = typer.Option("cnn", help="CNNs: cnn (the study's small CNN), resnet."),
     ratio: str = typer.Option("1.0", help="Synthetic images per real image, or 'auto'."),
     test_size: float = typer.Option(0.3, help="Share held out for testing when the data has no test split."),

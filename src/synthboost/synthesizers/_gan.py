@@ -44,15 +44,15 @@ def objective_check(name: str, value: Any) -> None:
 #: parameters every GAN synthesizer has (a family picks them by name and may change a default or help)
 GAN_PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("objective", "bce", str, "Adversarial loss: bce, wgan, wgan-gp or hinge.", objective_check),
-    Param("epochs", None, Optional[int], "Training epochs; empty: chosen from the data size.",
+    Param("epochs", None, Optional[int], "Training epochs; none: chosen from the data size.",
           number(integer=True, low=1, optional=True, hint=" (None: chosen from the data size)")),
-    Param("batch_size", None, Optional[int], "Samples per batch; empty: chosen from the data size.",
+    Param("batch_size", None, Optional[int], "Samples per batch; none: chosen from the data size.",
           # BatchNorm needs at least 2 samples per batch
           number(integer=True, low=2, optional=True, hint=" (None: chosen from the data size)")),
     Param("noise_dim", 64, int, "Width of the generator's noise input.", number(integer=True, low=1)),
-    Param("lr", None, Optional[float], "Learning rate of both networks; empty: the objective's usual value.",
+    Param("lr", None, Optional[float], "Learning rate of both networks; none: the objective's usual value.",
           number(low=0, low_open=True, optional=True, hint=" (None: the objective's default)")),
-    Param("n_critic", None, Optional[int], "Discriminator steps per generator step; empty: the objective's.",
+    Param("n_critic", None, Optional[int], "Discriminator steps per generator step; none: the objective's.",
           number(integer=True, low=1, optional=True, hint=" (None: the objective's default)")),
     Param("label_smoothing", 0.9, float, "Target for real samples in D's loss (1 = off; bce only).",
           number(low=0.5, high=1, low_open=True, hint=" (0.9 is typical, 1 = off)")),

@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 import torch
 
-from ..base import Param, choice, number
+from ..base import Param, choice, number, torch_generator
 from ..containers import ImageData
 from ..data.images import network_size, to_tensor, to_uint8
 from ..errors import ParameterError, SchemaError
@@ -77,7 +77,7 @@ def auto_steps(n_images: int, per_class: bool = False) -> int:
 IMAGE_PARAMS = (
     Param("mode", "conditional", str, "conditional (one GAN, labels in) or per_class (one GAN per class).",
           choice("conditional", "per_class")),
-    Param("width", None, Optional[int], "Generator channels at half resolution; empty: from the image size.",
+    Param("width", None, Optional[int], "Generator channels at half resolution; none: from the image size.",
           number(integer=True, low=4, optional=True)),
     Param("conditioning", "projection", str, "How D reads the label: projection, concat (label maps) or none.",
           choice("projection", "concat", "none")),
@@ -92,18 +92,18 @@ IMAGE_PARAMS = (
     Param("dropout", 0.25, float, "Dropout in the discriminator.", number(low=0, high=1, high_open=True)),
     Param("spectral_norm", True, bool, "Spectral norm on D's layers."),
     Param("diffaugment", "color,translation,cutout", Optional[str],
-          "DiffAugment ops on every image D sees (comma list of color, translation, cutout; empty = off).", _policy_check),
+          "DiffAugment ops on every image D sees (comma list of color, translation, cutout; none = off).", _policy_check),
     Param("ada_target", 0.6, Optional[float], "Adaptive DiffAugment probability aiming at this E[sign D(real)] (e.g. 0.6).",
           number(low=0, high=1, optional=True)),
-    Param("ema", 0.99, Optional[float], "EMA decay of G's weights for sampling (empty = sample from the last G).",
+    Param("ema", 0.99, Optional[float], "EMA decay of G's weights for sampling (none = sample from the last G).",
           number(low=0, high=1, high_open=True, optional=True)),
-    Param("select_epoch", None, Optional[str], "Pick the snapshot with the lowest validation KID (kid) or keep the last (empty).",
+    Param("select_epoch", None, Optional[str], "Pick the snapshot with the lowest validation KID (kid) or keep the last (none).",
           choice(None, "kid")),
-    Param("select_every", None, Optional[int], "Epochs between KID snapshots; empty: about 10 over the run.",
+    Param("select_every", None, Optional[int], "Epochs between KID snapshots; none: about 10 over the run.",
           number(integer=True, low=1, optional=True)),
     Param("validation", 0.15, float, "Share of the training images held out for the KID selection.",
           number(low=0, high=0.5, low_open=True)),
-    Param("image_size", None, Optional[int], "Side the images are trained at; empty: their own (or the nearest supported)."),
+    Param("image_size", None, Optional[int], "Side the images are trained at; none: their own (or the nearest supported)."),
 )
 _IMAGE_ORDER = ("mode", "objective", "epochs", "batch_size", "noise_dim", "width", "lr", "n_critic", "conditioning",
                 "aux_classifier", "embed_dim", "upsample", "dropout", "spectral_norm", "diffaugment", "ada_target", "ema", "select_epoch",
@@ -192,8 +192,9 @@ class ImageGAN(GANSynthesizer):
     ----------
     mode : {"conditional", "per_class"}
         One label-conditioned GAN, or one GAN per class (trained batched, side by side).
-    objective : {"bce", "wgan-gp", "hinge", "wgan"}
-        Adversarial loss (see :mod:`synthboost.nn.objectives`).
+    objective : {"hinge", "bce", "wgan-gp", "wgan"}
+        Adversarial loss (see :mod:`synthboost.nn.objectives`); hinge with spectral norm in D by
+        measurement (bench/RESULTS.md), with ``lr=None`` at 8e-4 (bce 2e-4).
     width : int or None
         Channels of G's last hidden layer (and D's first); doubles towards the smallest map.
     conditioning : {"projection", "concat"}
@@ -201,13 +202,16 @@ class ImageGAN(GANSynthesizer):
     diffaugment : str or None
         DiffAugment ops (Zhao et al. 2020) applied to real and fake images in D and G steps.
     ada_target : float or None
-        With a value (0.6 in Karras et al. 2020), each op applies with a probability tuned so
-        that E[sign(D(real))] stays near it; None applies every op to every image.
+        With a value (0.6, the default, as in Karras et al. 2020), each op applies with a probability
+        tuned so that E[sign(D(real))] stays near it (starting at 0: DiffAugment only where D overfits);
+        None applies every op to every image.
     ema : float or None
-        Decay of the exponential moving average of G's weights, used for sampling.
+        Decay of the exponential moving average of G's weights, used for sampling (0.99: at this
+        project's step budgets 0.999 averages generators too far apart).
     select_epoch : "kid" or None
         "kid": keep the snapshot with the lowest KID against a validation split (``validation``)
-        of the training images, evaluated every ``select_every`` epochs; None: the last epoch.
+        of the training images, evaluated every ``select_every`` epochs; None (default): the last
+        epoch (the split costs the GAN 15 % of its images; measured in bench/RESULTS.md).
     image_size : int or None
         Images are resized to this side (8, 14, 16, 28, 32, 56, 64, 112, 128) before training.
     """
@@ -352,7 +356,7 @@ class ImageGAN(GANSynthesizer):
             else:
                 net = random_feature_net(self._train.shape, seed=int(rng.integers(2**31)))
             every = self.select_every or max(1, self.training_config_.epochs // 10)
-            sel = _KIDSelector(self, self._val, net, every, torch.Generator().manual_seed(int(rng.integers(2**62))))
+            sel = _KIDSelector(self, self._val, net, every, torch_generator(int(rng.integers(2**62)), self.device))
             plan.callbacks.append(sel.callback)
             plan.states["selector"] = sel
             self._selector = sel

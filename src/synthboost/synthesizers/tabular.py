@@ -74,7 +74,7 @@ def _encoding_check(name: str, value: Any) -> None:
 
 #: TabularGAN's own parameters (the common GAN ones come from synthesizers._gan)
 TABLE_PARAMS = (
-    Param("hidden_dims", None, Optional[Sequence[int]], "Generator layer widths, e.g. 64,128,256; empty: from the data.",
+    Param("hidden_dims", None, Optional[Sequence[int]], "Generator layer widths, e.g. 64,128,256; none: from the data.",
           _hidden_dims_check),
     Param("continuous_encoding", "quantile", str, "Encoding of numeric columns: quantile, minmax or mode.", _encoding_check),
     Param("categorical", None, Optional[Sequence[str]], "Columns to treat as categorical."),
