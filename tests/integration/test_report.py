@@ -145,30 +145,16 @@ def test_report_needs_a_run(tmp_path):
         build_report(tmp_path)
 
 
-def _chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing on CI; the report must be checked in a real browser")
-        pytest.skip("chromium not installed")
-    return exe
-
-
 def test_report_renders_in_chromium(run_dir, tmp_path):
     from matplotlib.image import imread
 
     from synthboost.report.html import build_report
 
-    exe = _chromium()
+    from conftest import chromium_args, rendered_dom
+
     path = build_report(run_dir)
-    common = [
-        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000",
-    ]
-    dom = subprocess.run(common + ["--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=60)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    assert 'data-broken-images="0"' in dom.stdout, dom.stdout[:500]
+    rendered_dom(path, tmp_path / "profile")
+    common = chromium_args(tmp_path / "profile")
 
     shot = tmp_path / "shot.png"
     res = subprocess.run(

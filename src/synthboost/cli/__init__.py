@@ -343,14 +343,19 @@ def boost(
         scheduler=scheduler,
         overwrite=overwrite,
     )
+    finish_boost(results, output, report)
+
+
+def finish_boost(results, output: Path, report: bool, metric: str = "roc_auc") -> None:
+    """The end of a boosting command: the one-screen summary, the results path, the report."""
     from ..report.text import print_summary
 
-    print_summary(results, echo=typer.echo)
+    print_summary(results, metric=metric, echo=typer.echo)
     typer.echo(f"results: {output / 'results.csv'}")
     if report:
         from ..report.html import build_report
 
-        typer.echo(f"report:  {build_report(output)}")
+        typer.echo(f"report:  {build_report(output, metric=metric)}")
 
 
 @app.command("report")

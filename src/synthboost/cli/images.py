@@ -112,7 +112,7 @@ def boost(
 ) -> None:
     """Run (or resume) the image boosting experiment: do GAN images beat real images alone and classic augmentation?"""
     from ..experiments.images import run_image_boost
-    from ..report.text import print_summary
+    from . import finish_boost
 
     train, test, name = load_images(data)
     try:
@@ -127,12 +127,7 @@ def boost(
                               output=str(output), ratio=_ratio(ratio), test_size=test_size, test_per_class=test_per_class,
                               gan_params=params, cnn_epochs=cnn_epochs, dataset_name=name, n_jobs=n_jobs,
                               scheduler=scheduler, overwrite=overwrite)
-    print_summary(results, metric="accuracy", echo=typer.echo)
-    typer.echo(f"results: {output / 'results.csv'}")
-    if report:
-        from ..report.html import build_report
-
-        typer.echo(f"report:  {build_report(output, metric='accuracy')}")
+    finish_boost(results, output, report, metric="accuracy")
 
 
 @images_app.command("demo")
