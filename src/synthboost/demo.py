@@ -41,8 +41,7 @@ def run_demo(
 
 
 #: digits (8x8) ships with scikit-learn: the image demo needs no data directory
-IMAGE_DEMO = dict(sizes=(10, 30), augmenters=("none", "classic", "cgan", "cgan+classic"), models=("cnn",),
-                  gan_params={"epochs": 60}, cnn_epochs=40)
+IMAGE_DEMO = dict(sizes=(10, 30), augmenters=("none", "classic", "cgan", "cgan+classic"), models=("cnn",), cnn_epochs=40)
 
 
 def run_image_demo(output: str | Path = "runs/images-demo", *, seeds: int = 3, n_jobs: int = 2,

@@ -56,8 +56,16 @@ def test_generators_see_only_their_cells_training_images_and_are_shared(spy, tmp
     # resume: nothing recomputed; extending adds only the new seed
     again = exp.run_image_boost(data, None, **kw)
     assert len(SEEN) == 4 and len(again) == len(res)
+    # a showcase lost (or never made, its cell having finished in another grid) is made again, rows untouched
+    import shutil
+
+    shutil.rmtree(show / "cgan")
+    before = (tmp_path / "run" / "results.csv").read_bytes()
+    exp.run_image_boost(data, None, **kw)
+    assert (show / "cgan" / "grid.png").exists() and len(SEEN) == 5
+    assert (tmp_path / "run" / "results.csv").read_bytes() == before
     more = exp.run_image_boost(data, None, **dict(kw, seeds=3, augmenters=["none", "cgan"]))
-    assert len(SEEN) == 6 and len(more) == 3 * 2 * 5 - 2 * 3
+    assert len(SEEN) == 7 and len(more) == 3 * 2 * 5 - 2 * 3
 
 
 def test_auto_ratio_is_chosen_on_held_out_training_images(spy, tmp_path):
@@ -110,13 +118,21 @@ def test_cli_images_fit_sample_boost_and_report(tmp_path):
     rendered_dom(run / "report.html", tmp_path / "profile")
 
 
-def test_joblib_gives_the_serial_results(tmp_path):
+def test_joblib_and_dask_give_the_serial_results(tmp_path):
+    from distributed import LocalCluster
+
     d = datasets.load("digits")
     kw = dict(sizes=[5], seeds=2, augmenters=["none", "cgan"], models=["cnn"], gan_params=GAN, cnn_epochs=2, progress=False)
     cols = ["seed", "size", "augmenter", "model", "accuracy", "log_loss"]
-    serial = exp.run_image_boost(d, None, output=str(tmp_path / "s"), **kw)[cols].sort_values(cols[:4]).reset_index(drop=True)
-    par = exp.run_image_boost(d, None, output=str(tmp_path / "p"), n_jobs=2, **kw)[cols].sort_values(cols[:4]).reset_index(drop=True)
-    pd.testing.assert_frame_equal(serial, par)
+
+    def run(name, **extra):
+        res = exp.run_image_boost(d, None, output=str(tmp_path / name), **kw, **extra)
+        return res[cols].sort_values(cols[:4]).reset_index(drop=True)
+
+    serial = run("s")
+    pd.testing.assert_frame_equal(serial, run("p", n_jobs=2))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        pd.testing.assert_frame_equal(serial, run("d", scheduler=cluster.scheduler_address))
 
 
 def test_images_sample_refuses_a_table_model(tmp_path):

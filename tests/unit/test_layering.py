@@ -1,5 +1,9 @@
 """Imports only point down the data flow (../shared/ARCHITECTURE.md), checked on the source:
-every import statement of a module, including those inside functions."""
+every import statement of a module, including those inside functions.
+
+Two uses across the list are allowed on purpose: ``metrics`` are pure functions any layer may
+call (ImageGAN's KID-based epoch selection), and ``augment`` uses ``models`` for the tabular
+label filter and the inner cross-validation of ratio='auto'."""
 
 import ast
 from pathlib import Path

@@ -270,8 +270,13 @@ class TableTask:
     def jobs(self, augmenters):
         return [[a] for a in augmenters]
 
+    def has_showcase(self, augmenter: str) -> bool:
+        return bool(getattr(AUGMENTERS[augmenter](random_state=0, ratio=self.cfg.ratio), "generative", False))
+
     def run_job(self, seed, size, todo, showcase):
         (aug, models), = todo.items()
+        if not models and not showcase:
+            return {"rows": []}
         out = run_cell(self.data, self.cfg, seed, size, aug, AUGMENTERS[aug], models, self.positive, showcase=bool(showcase))
         return {"rows": out["rows"], "showcase": {aug: out["showcase"]} if "showcase" in out else {}}
 

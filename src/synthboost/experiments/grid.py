@@ -49,6 +49,9 @@ class Task(Protocol):
     def write_showcase(self, directory: Path, payload: Any) -> None:
         """Write one generator's showcase (what the report shows of it)."""
 
+    def has_showcase(self, augmenter: str) -> bool:
+        """Whether the augmenter learns a generator the report shows."""
+
 
 def whole_numbers(values: Sequence[Any], what: str) -> list[int]:
     """Distinct non-negative integers (ints, integral floats or digit strings); anything else is a ParameterError."""
@@ -186,6 +189,12 @@ def _run(task: Task, out: Path, overwrite: bool, n_jobs: int, client, progress: 
                     jobs.append((seed, size, todo, show))
     if jobs:
         _execute(task, jobs, out, n_jobs, client, progress)
+    # a showcase whose cell finished in an earlier run of another grid (e.g. before sizes were added)
+    missing = [a for a in augs_r if task.has_showcase(a) and not (out / "showcase" / a).exists()]
+    for group in task.jobs(missing):
+        result = task.run_job(seeds_r[0], sizes_r[-1], {a: [] for a in group}, group)
+        for aug, payload in result.get("showcase", {}).items():
+            task.write_showcase(out / "showcase" / aug, payload)
     return read_results(out / "results.csv", task.columns)
 
 

@@ -113,6 +113,9 @@ class ImageTask:
             groups.setdefault(key, []).append(a)
         return list(groups.values())
 
+    def has_showcase(self, augmenter: str) -> bool:
+        return IMAGE_AUGMENTERS[augmenter].generator is not None
+
     def _cnn(self, model: str, classic: str | None, seed: int) -> CNNClassifier:
         return CNNClassifier(CNN_MODELS[model], augment=classic, epochs=self.cfg.cnn_epochs, random_state=seed)
 
