@@ -75,6 +75,7 @@ def test_auto_ratio_is_chosen_on_held_out_training_images(spy, tmp_path):
     train, _ = exp.ImageTask(spy, None, exp.ImageBoostConfig("d", [6], [0], [], [])).cell_data(0, 6)
     assert keys(seen) < keys(train.images) and len(seen) == 50  # the inner GAN never saw the 10 validation images
     assert res["ratio_used"].iloc[0] in (0.0, 0.5, 1.0, 2.0, 4.0)
+    assert (tmp_path / "auto" / "showcase" / "cgan" / "grid.png").exists()  # shown even where 'auto' chose 0
 
 
 def test_bad_grids_fail_before_anything_is_written(tmp_path):

@@ -189,8 +189,10 @@ def _run(task: Task, out: Path, overwrite: bool, n_jobs: int, client, progress: 
                     jobs.append((seed, size, todo, show))
     if jobs:
         _execute(task, jobs, out, n_jobs, client, progress)
-    # a showcase whose cell finished in an earlier run of another grid (e.g. before sizes were added)
-    missing = [a for a in augs_r if task.has_showcase(a) and not (out / "showcase" / a).exists()]
+    # a showcase whose cell finished in an earlier run of another grid (e.g. before sizes were added);
+    # one offered to a job of this run and not made (its generator failed) is not fitted again
+    offered = {a for *_, show in jobs for a in show}
+    missing = [a for a in augs_r if task.has_showcase(a) and a not in offered and not (out / "showcase" / a).exists()]
     for group in task.jobs(missing):
         result = task.run_job(seeds_r[0], sizes_r[-1], {a: [] for a in group}, group)
         for aug, payload in result.get("showcase", {}).items():

@@ -173,7 +173,7 @@ class ImageTask:
                     continue
                 rows.append(dict(row, model_s=time.perf_counter() - t1))
                 curves += [dict(seed=seed, size=size, augmenter=aug, model=m, **h) for h in cnn.history_]
-            if aug in showcase and chosen_gan is not None and syn is not None and len(syn):
+            if aug in showcase and chosen_gan is not None:  # also where 'auto' chose ratio 0: the GAN is shown
                 # augmenters of one job share their generator: its showcase is made once
                 shared = next((v for v in shows.values() if v["gan"] is chosen_gan), None)
                 shows[aug] = shared or self._showcase(chosen_gan, train, test, syn, seed, size, aug)
@@ -200,7 +200,7 @@ class ImageTask:
             for name, n_ in (("trained", net), ("random", random_feature_net(train.shape))):
                 for r in quality_table(many, test, n_, per_class=name == "trained"):
                     quality.append({"feature_net": name, **r})
-            meta["cas"] = cas(syn, test, seed=seed)
+            meta["cas"] = cas(syn if len(syn) else synthesize(gan, train, 1.0, seed), test, seed=seed)
             meta["memorisation"] = memorisation(many, train, test)
         except Exception as e:  # the showcase must not cost the cell
             meta["quality_error"] = f"{type(e).__name__}: {e}"
