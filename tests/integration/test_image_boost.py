@@ -114,6 +114,10 @@ def test_cli_images_fit_sample_boost_and_report(tmp_path):
     assert "cgan" in r.output and (run / "report.html").exists()
     html = (run / "report.html").read_text()
     assert "Showcase: cgan" in html and "CNN training curves" in html
+    (run / "report.html").unlink()
+    r = runner.invoke(app, ["report", str(run)])  # the image run's own metric, not the tables' roc_auc
+    assert r.exit_code == 0, r.output
+    assert "metric <code>accuracy</code>" in (run / "report.html").read_text()
     from conftest import rendered_dom
 
     rendered_dom(run / "report.html", tmp_path / "profile")

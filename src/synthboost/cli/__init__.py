@@ -362,7 +362,7 @@ def finish_boost(results, output: Path, report: bool, metric: str = "roc_auc") -
 @_friendly
 def report_cmd(
     run_dir: Path = typer.Argument(..., help="Run directory written by `synthboost boost`."),
-    metric: str = typer.Option("roc_auc", help="Metric for curves, gains and tests."),
+    metric: Optional[str] = typer.Option(None, help="Metric for curves, gains and tests (default: roc_auc for tables, accuracy for images)."),
 ) -> None:
     """Build RUN_DIR/report.html (static, images embedded) from a boosting run."""
     from ..report.html import build_report

@@ -387,8 +387,11 @@ def _showcase_section(directory: Path, figures: Path, config: dict) -> str:
 
 
 # -- the report ---------------------------------------------------------------------------
-def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = None, metric: str = "roc_auc") -> Path:
+def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = None, metric: str | None = None) -> Path:
     """Build the static HTML report of a boosting run and return its path.
+
+    ``metric`` defaults to the family's headline metric: ``roc_auc`` for tables, ``accuracy``
+    for images.
 
     Reads ``run_dir/config.json``, ``run_dir/results.csv`` and ``run_dir/showcase/*``;
     writes figures to ``run_dir/figures/`` and the page to ``output`` (default
@@ -402,6 +405,8 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
         raise DataFileError(f"run directory {str(run)!r} does not exist; run `synthboost boost` first")
     config = _read_config(run / "config.json")
     results = _read_results(run / "results.csv")
+    images = config.get("kind") == "images"
+    metric = metric or ("accuracy" if images else "roc_auc")
     numeric = [c for c in results.select_dtypes("number").columns if c not in _NOT_METRICS]
     if metric not in numeric:
         raise ParameterError(f"metric {metric!r} is not a metric column of {str(run / 'results.csv')!r}; choose one of {numeric}")
@@ -417,7 +422,6 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
             f"add {BASELINE!r} to the augmenters of `synthboost boost`."
         )
 
-    images = config.get("kind") == "images"
     title = f"synthboost report: {config.get('dataset', run.name)}"
     body = [f"<h1>{_e(title)}</h1>"]
     question = ("Does adding generated images make a CNN better than the real images alone, and than classic augmentation?"
