@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from synthboost import ImageData, ParameterError, datasets
 from synthboost.cli import app
 from synthboost.experiments import images as exp
+from synthboost.models.vision import CNNClassifier
 
 SEEN: list = []
 GAN = {"epochs": 1, "select_epoch": None}
@@ -44,13 +45,17 @@ def test_generators_see_only_their_cells_training_images_and_are_shared(spy, tmp
     task = exp.ImageTask(data, None, exp.ImageBoostConfig("d", [5, 8], [0, 1], [], []))
     for (name, seen), (seed, size) in zip(SEEN, [(s, n) for s in (0, 1) for n in (5, 8)]):
         train, test = task.cell_data(seed, size)
-        assert keys(seen) == keys(train.images) and not keys(seen) & keys(test.images)
-        assert len(seen) == 10 * size
+        # the generator saw the cell's training images less the ones every CNN of the cell early-stops on
+        _, val = CNNClassifier(random_state=seed).validation_split(train.labels, np.arange(10))
+        assert keys(seen) == keys(train.images) - keys(train.images[val]) and not keys(seen) & keys(test.images)
+        assert len(seen) == 10 * size - len(val) and len(val) == 10 * round(0.2 * size)
     show = tmp_path / "run" / "showcase"
     assert {p.name for p in show.iterdir()} == {"cgan", "cgan+classic", "synthetic-only"}
     assert {"grid.png", "nearest.png", "history.csv", "meta.json", "quality.csv"} <= {p.name for p in (show / "cgan").iterdir()}
     meta = json.loads((show / "cgan" / "meta.json").read_text())
     assert 0 <= meta["cas"] <= 1 and 0 <= meta["memorisation"]["share"] <= 1
+    assert json.loads((show / "cgan+classic" / "meta.json").read_text())["augmenter"] == "cgan+classic"
+    assert json.loads((show / "synthetic-only" / "meta.json").read_text())["n_synthetic"] == 80
     curves = [json.loads(l) for l in (tmp_path / "run" / "curves.jsonl").read_text().splitlines()]
     assert {c["augmenter"] for c in curves} == set(kw["augmenters"]) and all("val_accuracy" in c for c in curves)
     # resume: nothing recomputed; extending adds only the new seed
@@ -71,18 +76,29 @@ def test_generators_see_only_their_cells_training_images_and_are_shared(spy, tmp
 def test_auto_ratio_is_chosen_on_held_out_training_images(spy, tmp_path):
     res = exp.run_image_boost(spy, None, sizes=[6], seeds=1, augmenters=["cgan"], models=["cnn"], ratio="auto",
                               output=str(tmp_path / "auto"), gan_params=GAN, cnn_epochs=2, progress=False)
-    (name, seen), = SEEN
+    (name, seen), = SEEN  # one generator, fitted once: it makes the ratios' images and the final ones
     train, _ = exp.ImageTask(spy, None, exp.ImageBoostConfig("d", [6], [0], [], [])).cell_data(0, 6)
-    assert keys(seen) < keys(train.images) and len(seen) == 50  # the inner GAN never saw the 10 validation images
+    assert keys(seen) < keys(train.images) and len(seen) == 50  # the GAN never saw the 10 validation images
     assert res["ratio_used"].iloc[0] in (0.0, 0.5, 1.0, 2.0, 4.0)
     assert (tmp_path / "auto" / "showcase" / "cgan" / "grid.png").exists()  # shown even where 'auto' chose 0
+
+
+def test_images_at_a_side_the_networks_do_not_train_at_are_resized_once(tmp_path):
+    d = datasets.load("digits")
+    padded = ImageData(np.pad(d.images, ((0, 0), (1, 1), (1, 1), (0, 0))), d.labels, d.class_names)  # 10x10
+    with pytest.warns(UserWarning, match="10x10 are resized to 8x8"):
+        res = exp.run_image_boost(padded, None, sizes=[3], seeds=1, augmenters=["none", "cgan"], models=["cnn"],
+                                  output=str(tmp_path / "r"), gan_params=GAN, cnn_epochs=1, progress=False)
+    assert (res["error"] == "").all() and len(res) == 2
 
 
 def test_bad_grids_fail_before_anything_is_written(tmp_path):
     d = datasets.load("digits")
     cases = [(dict(augmenters=["none", "magic"]), "unknown augmenter 'magic'"), (dict(models=["vgg"]), "unknown model"),
              (dict(sizes=[1]), "too small"), (dict(sizes=[500]), "more than the training pool"),
-             (dict(ratio=-1), "ratio"), (dict(gan_params={"wings": 2}), "not ImageGAN parameters")]
+             (dict(ratio=-1), "ratio"), (dict(gan_params={"wings": 2}), "not ImageGAN parameters"),
+             (dict(augmenters=["cgan"], gan_params={"ema": 2}), "ema"), (dict(cnn_epochs=0), "cnn_epochs"),
+             (dict(augmenters=["cgan"], ratio="auto", sizes=[2]), "too small for ratio='auto'")]
     for change, match in cases:
         with pytest.raises(ParameterError, match=match):
             exp.run_image_boost(d, None, **{**dict(sizes=[5], seeds=1, augmenters=["none"], models=["cnn"],

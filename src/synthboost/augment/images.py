@@ -99,20 +99,16 @@ def stratified_split(labels: np.ndarray, fraction: float, rng: np.random.Generat
 
 @dataclass
 class AutoRatio:
-    """The synthetic:real ratio chosen on a validation split of the training images: the generator
-    is fitted on the rest, a CNN is trained on the rest plus each ratio's synthetic images and scored
-    on the held-out real images; 0 unless a ratio beats the real images alone."""
+    """The synthetic:real ratio chosen on held-out real training images: a CNN is trained on the
+    other real images plus each ratio's synthetic images (from a generator fitted on those other
+    images only) and scored on the held-out ones; 0 unless a ratio beats the real images alone."""
 
     grid: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
-    val_fraction: float = 0.2
     scores: dict = field(default_factory=dict)
 
-    def choose(self, train: ImageData, make_gan: Callable[[ImageData], Any], make_cnn: Callable[[], Any],
-               classes: np.ndarray, seed: int, train_real: bool = True):
-        rng = np.random.default_rng(seed)
-        keep, held = stratified_split(train.labels, self.val_fraction, rng)
-        inner, val = train.subset(keep), train.subset(held)
-        gan = make_gan(inner)
+    def choose(self, inner: ImageData, val: ImageData, gan: Any, make_cnn: Callable[[], Any], classes: np.ndarray,
+               seed: int, train_real: bool = True) -> float:
+        """``inner``: the real images ``gan`` was fitted on; ``val``: real images neither has seen."""
         for r in self.grid:
             if r == 0 and not train_real:
                 continue
@@ -123,7 +119,7 @@ class AutoRatio:
         best = max(self.scores, key=lambda r: (self.scores[r], -r))
         if train_real and self.scores[best] <= self.scores.get(0.0, -1):
             best = 0.0
-        return best, gan
+        return best
 
 
 __all__ = ["IMAGE_AUGMENTERS", "GENERATORS", "ImageAugmenter", "register_image_augmenter", "check_image_augmenter",

@@ -43,11 +43,13 @@ class Task(Protocol):
     def jobs(self, augmenters: Sequence[str]) -> list[list[str]]:
         """Groups of augmenters run together (sharing one fitted generator)."""
 
-    def run_job(self, seed: int, size: int, todo: dict[str, list[str]], showcase: bool) -> dict:
-        """{"rows": [result rows], "showcase": {augmenter: payload}, "extra": {file name: [json lines]}}."""
+    def run_job(self, seed: int, size: int, todo: dict[str, list[str]], showcase: Sequence[str]) -> dict:
+        """{"rows": [result rows], "showcase": {augmenter: payload}, "extra": {file name: [json lines]}};
+        ``showcase`` names the augmenters whose generator's showcase this job makes."""
 
     def write_showcase(self, directory: Path, payload: Any) -> None:
-        """Write one generator's showcase (what the report shows of it)."""
+        """Write one generator's showcase (what the report shows of it), ``meta.json`` last: a
+        showcase folder without it counts as unfinished and is made again."""
 
     def has_showcase(self, augmenter: str) -> bool:
         """Whether the augmenter learns a generator the report shows."""
@@ -110,6 +112,11 @@ def _same_setting(a: Any, b: Any) -> bool:
     numbers = (int, float, np.number)
     if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool):
         return float(a) == float(b)
+    if isinstance(a, (dict, list, tuple)) or isinstance(b, (dict, list, tuple)):
+        def canon(v: Any) -> str:  # tuples become lists, keys sorted: as JSON stores them
+            return json.dumps(json.loads(json.dumps(v, default=str)), sort_keys=True)
+
+        return canon(a) == canon(b)
     return str(a) == str(b)
 
 
@@ -185,27 +192,32 @@ def _run(task: Task, out: Path, overwrite: bool, n_jobs: int, client, progress: 
                 todo = {a: ms for a, ms in todo.items() if ms}
                 if todo:
                     show = seed == seeds_r[0] and size == sizes_r[-1]
-                    show = [a for a in todo if show and not (out / "showcase" / a).exists()]
+                    show = [a for a in todo if show and not (out / "showcase" / a / "meta.json").exists()]
                     jobs.append((seed, size, todo, show))
     if jobs:
         _execute(task, jobs, out, n_jobs, client, progress)
     # a showcase whose cell finished in an earlier run of another grid (e.g. before sizes were added);
     # one offered to a job of this run and not made (its generator failed) is not fitted again
     offered = {a for *_, show in jobs for a in show}
-    missing = [a for a in augs_r if task.has_showcase(a) and a not in offered and not (out / "showcase" / a).exists()]
+    missing = [a for a in augs_r if task.has_showcase(a) and a not in offered and not (out / "showcase" / a / "meta.json").exists()]
     for group in task.jobs(missing):
-        result = task.run_job(seeds_r[0], sizes_r[-1], {a: [] for a in group}, group)
+        result = run_job(task, seeds_r[0], sizes_r[-1], {a: [] for a in group}, group)
         for aug, payload in result.get("showcase", {}).items():
             task.write_showcase(out / "showcase" / aug, payload)
     return read_results(out / "results.csv", task.columns)
 
 
 def run_job(task: Task, seed: int, size: int, todo: dict, showcase: list) -> dict:
-    """One job in a worker: one thread per job, since jobs run side by side."""
+    """One job on one thread, serial runs included: jobs run side by side, and float reductions
+    then add up in the same order whatever ``n_jobs`` is (the serial and parallel results agree)."""
     import torch
 
+    before = torch.get_num_threads()
     torch.set_num_threads(1)
-    return task.run_job(seed, size, todo, showcase)
+    try:
+        return task.run_job(seed, size, todo, showcase)
+    finally:
+        torch.set_num_threads(before)
 
 
 def _execute(task: Task, jobs: list, out: Path, n_jobs: int, client, progress: bool) -> None:

@@ -104,13 +104,10 @@ class ImageTask:
 
     # -- jobs --------------------------------------------------------------------------------
     def jobs(self, augmenters: Sequence[str]) -> list[list[str]]:
-        """Augmenters that share a generator run together (one GAN fit per seed and size); with
-        ratio='auto' each augmenter chooses its own ratio, and so fits its own generator."""
+        """Augmenters that share a generator run together: one generator fit per seed and size."""
         groups: dict[Any, list[str]] = {}
         for a in augmenters:
-            gen = IMAGE_AUGMENTERS[a].generator
-            key = (gen, a) if gen and self.cfg.ratio == "auto" else (gen or a)
-            groups.setdefault(key, []).append(a)
+            groups.setdefault(IMAGE_AUGMENTERS[a].generator or a, []).append(a)
         return list(groups.values())
 
     def has_showcase(self, augmenter: str) -> bool:
@@ -125,40 +122,44 @@ class ImageTask:
         base = dict(dataset=self.cfg.dataset, seed=seed, size=size, n_real=len(train), error="")
         rows, curves, shows = [], [], {}
         gen = IMAGE_AUGMENTERS[next(iter(todo))].generator
+        # every CNN of the cell early-stops on the same held-out real images (its split depends
+        # only on the seed and the labels); the generator is fitted on the others, so that no
+        # arm validates on images it has learned from (also the split 'auto' scores ratios on)
+        fit_idx, val_idx = self._cnn("cnn", None, seed).validation_split(train.labels, classes)
+        gan_train = train.subset(fit_idx)
         gan, gan_s, gan_error = None, 0.0, ""
         gen_seed = int(seed * 100_003 + size)
-        if gen and self.cfg.ratio != "auto":
+        if gen:
             t0 = time.perf_counter()
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    gan = fit_generator(gen, train, gen_seed, self.cfg.gan_params)
+                    gan = fit_generator(gen, gan_train, gen_seed, self.cfg.gan_params)
             except Exception as e:  # a failing generator is recorded; the grid goes on
                 gan_error = f"{type(e).__name__}: {e}"
             gan_s = time.perf_counter() - t0
         for aug, models in todo.items():
             spec = IMAGE_AUGMENTERS[aug]
             t0 = time.perf_counter()
-            ratio, syn, err, chosen_gan = 0.0, None, gan_error, gan
+            ratio, n_syn, data, err = 0.0, 0, train, gan_error
             try:
                 if spec.generator and not err:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         if self.cfg.ratio == "auto":
-                            ratio, chosen_gan = AutoRatio().choose(
-                                train, lambda d: fit_generator(spec.generator, d, gen_seed, self.cfg.gan_params),
-                                lambda: self._cnn("cnn", spec.classic, seed), classes, seed, spec.train_real)
+                            ratio = AutoRatio().choose(gan_train, train.subset(val_idx), gan,
+                                                       lambda: self._cnn("cnn", spec.classic, seed), classes, seed,
+                                                       spec.train_real)
                         else:
                             ratio = float(self.cfg.ratio)
-                        syn = synthesize(chosen_gan, train, ratio, gen_seed + 1)
+                        syn = synthesize(gan, train, ratio, gen_seed + 1)  # ratio x the cell's images per class
+                    data, n_syn = train.concat(syn), len(syn)
             except Exception as e:
                 err = f"{type(e).__name__}: {e}"
             augment_s = time.perf_counter() - t0 + gan_s
             if err:
                 rows += [dict(base, augmenter=aug, model=m, augment_s=augment_s, error=err) for m in models]
                 continue
-            data = train if syn is None else train.concat(syn)
-            n_syn = 0 if syn is None else len(syn)
             for m in models:
                 t1 = time.perf_counter()
                 row = dict(base, augmenter=aug, model=m, n_synthetic=n_syn, ratio_used=ratio, augment_s=augment_s)
@@ -173,53 +174,60 @@ class ImageTask:
                     continue
                 rows.append(dict(row, model_s=time.perf_counter() - t1))
                 curves += [dict(seed=seed, size=size, augmenter=aug, model=m, **h) for h in cnn.history_]
-            if aug in showcase and chosen_gan is not None:  # also where 'auto' chose ratio 0: the GAN is shown
+            if aug in showcase and gan is not None:  # also where 'auto' chose ratio 0: the GAN is shown
                 # augmenters of one job share their generator: its showcase is made once
-                shared = next((v for v in shows.values() if v["gan"] is chosen_gan), None)
-                shows[aug] = shared or self._showcase(chosen_gan, train, test, syn, seed, size, aug)
-        shows = {a: {k: v for k, v in show.items() if k != "gan"} for a, show in shows.items()}
+                shared = next(iter(shows.values()), None)
+                if shared is None:
+                    shared = self._showcase(gan, gan_train, test, seed, size, aug)
+                shows[aug] = {**shared, "meta": {**shared["meta"], "augmenter": aug, "n_synthetic": n_syn}}
         return {"rows": rows, "showcase": shows, "extra": {"curves.jsonl": curves}}
 
     # -- showcase -----------------------------------------------------------------------------
-    def _showcase(self, gan, train: ImageData, test: ImageData, syn: ImageData, seed: int, size: int, aug: str) -> dict:
+    def _showcase(self, gan, seen: ImageData, test: ImageData, seed: int, size: int, aug: str) -> dict:
+        """Grids, nearest neighbours, history and quality table of a generator fitted on ``seen``."""
         from ..io.images import grid_array
         from ..metrics.images import (cas, dataset_feature_net, memorisation, nearest_training_images, quality_table,
                                       random_feature_net)
 
         per = 10
-        shown = gan.sample(per * train.n_classes, np.repeat(np.arange(train.n_classes), per), random_state=0)
-        g, nearest, dist = nearest_training_images(shown.subset(np.arange(0, len(shown), per)), train, n=train.n_classes)
-        pool, _ = self.split(seed)
         meta = {"augmenter": aug, "seed": seed, "size": size, "kind": "images", "generator": IMAGE_AUGMENTERS[aug].generator,
                 "gan_params": gan.get_params(), "epochs": gan.training_config_.epochs, "selection": gan.selection_,
-                "n_train": len(train), "n_synthetic": len(syn), "nearest_distances": dist.tolist()}
-        quality: list[dict] = []
-        try:
+                "n_train": len(seen)}
+        show: dict = {"grid": None, "pairs": None, "history": gan.history_, "quality": pd.DataFrame(), "meta": meta}
+        try:  # the showcase must not cost the cell
+            shown = gan.sample(per * seen.n_classes, np.repeat(np.arange(seen.n_classes), per), random_state=0)
+            g, nearest, dist = nearest_training_images(shown.subset(np.arange(0, len(shown), per)), seen, n=seen.n_classes)
+            show.update(grid=grid_array(shown, per_row=per), pairs=(g, nearest))
+            meta["nearest_distances"] = dist.tolist()
+            pool, _ = self.split(seed)
             net = dataset_feature_net(pool)  # trained on the whole training pool, never on the test set
-            many = gan.sample(max(1000, 100 * train.n_classes), random_state=1)
-            for name, n_ in (("trained", net), ("random", random_feature_net(train.shape))):
+            many = gan.sample(max(1000, 100 * seen.n_classes), random_state=1)
+            quality: list[dict] = []
+            for name, n_ in (("trained", net), ("random", random_feature_net(seen.shape))):
                 for r in quality_table(many, test, n_, per_class=name == "trained"):
                     quality.append({"feature_net": name, **r})
-            meta["cas"] = cas(syn if len(syn) else synthesize(gan, train, 1.0, seed), test, seed=seed)
-            meta["memorisation"] = memorisation(many, train, test)
-        except Exception as e:  # the showcase must not cost the cell
+            show["quality"] = pd.DataFrame(quality)
+            meta["cas"] = cas(synthesize(gan, seen, 1.0, seed), test, seed=seed)
+            meta["memorisation"] = memorisation(many, seen, test)
+        except Exception as e:
             meta["quality_error"] = f"{type(e).__name__}: {e}"
-        return {"grid": grid_array(shown, per_row=per), "pairs": (g, nearest), "history": gan.history_,
-                "quality": pd.DataFrame(quality), "meta": meta, "gan": gan}
+        return show
 
     def write_showcase(self, directory: Path, show: dict) -> None:
         from ..io import atomic_write
         from ..io.images import png_bytes
 
         directory.mkdir(parents=True, exist_ok=True)
-        atomic_write(directory / "grid.png", lambda tmp: Path(tmp).write_bytes(png_bytes(show["grid"])))
-        g, nearest = show["pairs"]
-        pairs = np.concatenate([np.concatenate(list(g), axis=1), np.concatenate(list(nearest), axis=1)], axis=0)
-        atomic_write(directory / "nearest.png", lambda tmp: Path(tmp).write_bytes(png_bytes(pairs)))
+        if show["grid"] is not None:
+            atomic_write(directory / "grid.png", lambda tmp: Path(tmp).write_bytes(png_bytes(show["grid"])))
+        if show["pairs"] is not None:
+            g, nearest = show["pairs"]
+            pairs = np.concatenate([np.concatenate(list(g), axis=1), np.concatenate(list(nearest), axis=1)], axis=0)
+            atomic_write(directory / "nearest.png", lambda tmp: Path(tmp).write_bytes(png_bytes(pairs)))
         write_table(show["history"], directory / "history.csv")
         if len(show["quality"]):
             write_table(show["quality"], directory / "quality.csv")
-        write_json(directory / "meta.json", show["meta"])
+        write_json(directory / "meta.json", show["meta"])  # last: a showcase without it is remade
 
 
 def scores(cnn: CNNClassifier, test: ImageData) -> dict[str, float]:
@@ -265,6 +273,7 @@ def run_image_boost(
         raise SchemaError("the image boosting experiment needs labelled images (an ImageData with labels)")
     if test is not None and (test.labels is None or test.class_names != train.class_names or test.shape != train.shape):
         raise SchemaError("the test images must have the training images' classes and shape")
+    train, test = _at_network_size(train, test, (gan_params or {}).get("image_size"))
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
     cfg = ImageBoostConfig(dataset_name, sorted(grid.whole_numbers(sizes, "sizes")), grid.whole_numbers(seeds, "seeds"),
                            list(augmenters), list(models), ratio=ratio, test_size=test_size, test_per_class=test_per_class,
@@ -273,6 +282,20 @@ def run_image_boost(
     cfg.data_fingerprint = fingerprint(train, test)
     return grid.run_grid(ImageTask(train, test, cfg), output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite,
                          progress=progress)
+
+
+def _at_network_size(train: ImageData, test: ImageData | None, requested: Any) -> tuple[ImageData, ImageData | None]:
+    """Real and generated images must have one shape to be mixed: images at a side the networks do
+    not train at (or not square, or another ``image_size``) are resized once, and it is said."""
+    from ..data.images import network_size
+    from ..io.images import resize
+
+    H, W = train.shape[:2]
+    side = network_size(H, W, requested)
+    if (H, W) == (side, side):
+        return train, test
+    warnings.warn(f"images of {H}x{W} are resized to {side}x{side}, the side the generators train at", stacklevel=3)
+    return resize(train, side), None if test is None else resize(test, side)
 
 
 def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -> None:
@@ -287,20 +310,31 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
     if test is None and not 0 < cfg.test_size < 1:
         raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
     counts = np.bincount(train.labels, minlength=train.n_classes)
-    pool = counts if test is not None else np.floor(counts * (1 - cfg.test_size)).astype(int)
+    held = np.where(counts > 1, np.clip(np.round(cfg.test_size * counts), 1, counts - 1), 0)
+    pool = counts if test is not None else (counts - held).astype(int)  # as stratified_split keeps them
+    if not (isinstance(cfg.cnn_epochs, (int, np.integer)) and cfg.cnn_epochs >= 1):
+        raise ParameterError(f"cnn_epochs={cfg.cnn_epochs!r} must be a whole number >= 1")
+    if test is not None and not (isinstance(cfg.test_per_class, (int, np.integer)) and cfg.test_per_class >= 1):
+        raise ParameterError(f"test_per_class={cfg.test_per_class!r} must be a whole number >= 1")
+    smallest = 3 if cfg.ratio == "auto" and any(IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters) else 2
     for n in cfg.sizes:
+        if n < smallest and smallest == 3:
+            raise ParameterError(f"size {n} images per class is too small for ratio='auto': the generator is fitted "
+                                 "on the images the CNN trains on, at least two per class (use sizes >= 3)")
         if n < 2:
             raise ParameterError(f"size {n} images per class is too small: a CNN validates on at least one real image "
                                  "per class and trains on the rest (use sizes >= 2)")
         if n > pool.min():
             raise ParameterError(f"size {n} images per class is more than the training pool holds for class "
                                  f"{train.class_names[int(pool.argmin())]!r} ({int(pool.min())}); use sizes <= {int(pool.min())}")
-    from ..synthesizers.image import IMAGE_PARAMS, ImageGAN  # noqa: F401  (gan_params are checked at the first fit)
+    from ..synthesizers.image import ImageGAN
 
     known = set(ImageGAN.param_table())
-    bad = [k for k in cfg.gan_params if k not in known or k in ("random_state", "verbose")]
+    bad = [k for k in cfg.gan_params if k not in known or k in ("random_state", "verbose", "checkpoint_dir")]
     if bad:
         raise ParameterError(f"gan_params {bad} are not ImageGAN parameters one can set here")
+    for g in {IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters} - {None}:
+        ImageGAN(**{**GENERATORS[g], **cfg.gan_params})._validate_params()  # a bad value fails here, not in every cell
 
 
 __all__ = ["run_image_boost", "ImageTask", "ImageBoostConfig", "METRICS", "LOWER_IS_BETTER", "CNN_MODELS"]

@@ -163,6 +163,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Most epochs; training stops when the validation loss has not improved for ``patience``.
     val_fraction : float
         Share of the real images (stratified) held out to choose the epoch.
+    random_state : int
+        Seeds the split, weights, batches, dropout and augmentation (None counts as 0: a CNN
+        of the boosting grid is always reproducible).
     """
 
     def __init__(self, arch: str = "small", augment: str | None = None, epochs: int = 60, batch_size: int = 64,
@@ -190,11 +193,22 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         train = np.setdiff1d(np.arange(len(y_real)), val)
         return train, val
 
+    def validation_split(self, labels: np.ndarray, classes: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(train, validation) indices of real images with these labels, as ``fit`` splits them:
+        a generator that augments the training part can be fitted on it alone, so that the images
+        early stopping validates on are unseen by both."""
+        labels = np.asarray(labels)
+        classes = np.unique(labels) if classes is None else np.asarray(classes)
+        return self._split(np.searchsorted(classes, labels), np.random.default_rng(int(self.random_state or 0)))
+
     def fit(self, images: np.ndarray, labels: np.ndarray, n_real: int | None = None, classes: Any = None,
             train_real: bool = True) -> "CNNClassifier":
         """``images`` uint8 (N, H, W, C), ``labels`` (N,); the first ``n_real`` are real (default all).
         ``classes`` fixes the class list (e.g. all classes of the data), else the labels seen.
-        ``train_real=False`` trains on the synthetic images only (CAS) and validates on the real ones."""
+        ``train_real=False`` trains on the synthetic images only (CAS) and validates on the same
+        held-out real images as ``train_real=True`` does (:meth:`validation_split`)."""
+        if not (isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1):
+            raise ParameterError(f"epochs={self.epochs!r} must be a whole number >= 1")
         images, labels = np.asarray(images), np.asarray(labels)
         k = len(images) if n_real is None else int(n_real)
         if not 0 < k <= len(images):
@@ -202,12 +216,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(labels) if classes is None else np.asarray(classes)
         codes = np.searchsorted(self.classes_, labels)
         seed = int(self.random_state or 0)
-        rng = np.random.default_rng(seed)
-        tr_real, val = self._split(codes[:k], rng)
+        tr_real, val = self.validation_split(labels[:k], self.classes_)
         if not train_real:
             if k == len(images):
                 raise ParameterError("train_real=False trains on synthetic images only, and none were given")
-            tr_real, val = np.zeros(0, np.int64), np.arange(k)
+            tr_real = np.zeros(0, np.int64)  # validated on the same held-out real images as with train_real
         train = np.concatenate([tr_real, np.arange(k, len(images))])
         x = images_to_tensor(images)
         t = torch.as_tensor(codes, dtype=torch.long)

@@ -90,12 +90,12 @@ def image_showcase_section(directory: Path, figures: Path) -> str:
         except (UnicodeDecodeError, json.JSONDecodeError):
             out.append('<p class="warn">meta.json is not valid JSON and was ignored.</p>')
     sel = meta.get("selection") or {}
-    facts = {"generator": meta.get("generator"), "real training images": meta.get("n_train"),
+    facts = {"generator": meta.get("generator"), "real images it was fitted on": meta.get("n_train"),
              "synthetic images added": meta.get("n_synthetic"), "images per class": meta.get("size"),
              "seed": meta.get("seed"), "GAN epochs": meta.get("epochs"),
              "epoch picked by validation KID": sel.get("epoch", "last (no selection)")}
     out.append('<p class="note">One generator of the grid, shown in detail: it saw only the real training images of its '
-               "cell. Quality figures are measured against the real test images.</p>")
+               "cell, less those its CNNs early-stop on. Quality figures are measured against the real test images.</p>")
     out.append(_kv_table(facts))
     if (directory / "grid.png").is_file():
         out.append("<h3>Generated images, one row per class</h3>")

@@ -197,8 +197,9 @@ class ImageGAN(GANSynthesizer):
         measurement (bench/RESULTS.md), with ``lr=None`` at 8e-4 (bce 2e-4).
     width : int or None
         Channels of G's last hidden layer (and D's first); doubles towards the smallest map.
-    conditioning : {"projection", "concat"}
-        D's label input: projection onto its pooled features, or one-hot label maps.
+    conditioning : {"projection", "concat", "none"}
+        D's label input: projection onto its pooled features, one-hot label maps, or none (D
+        then judges realism only, e.g. with an AC-GAN head or in per-class mode).
     diffaugment : str or None
         DiffAugment ops (Zhao et al. 2020) applied to real and fake images in D and G steps.
     ada_target : float or None
