@@ -4,10 +4,10 @@ alone, and better than classic augmentation?
 For each seed: a test set no augmenter or model ever sees (the dataset's own test split,
 ``test_per_class`` images per class, the same for every seed; or, for a dataset that comes as
 one set, a stratified ``test_size`` share drawn by the seed) and a training pool; for each size
-(images per class) a stratified subsample of the pool; every generator fitted on those images
-only, once per (seed, size), and shared by the augmenters that use it; every CNN trained on the
-result with early stopping on a validation split of the *real* training images, and scored on
-the test set. A task of the shared grid runner (:mod:`synthboost.experiments.grid`).
+(images per class) a stratified subsample of the pool; every CNN of the cell early-stops on the
+same validation split of those real images and is scored on the test set; every generator is
+fitted on the rest of them only (never on the validation or test images), once per (seed, size),
+and shared by the augmenters that use it. A task of the shared grid runner (:mod:`synthboost.experiments.grid`).
 """
 
 from __future__ import annotations
