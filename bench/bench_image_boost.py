@@ -48,7 +48,8 @@ def main() -> None:
     ap.add_argument("--models", default="cnn")
     ap.add_argument("--ratio", default="1.0")
     ap.add_argument("--gan-params", default="{}")
-    ap.add_argument("--cnn-epochs", type=int, default=60)
+    ap.add_argument("--cnn-epochs", type=int, default=300)
+    ap.add_argument("--cnn-patience", type=int, default=40)
     ap.add_argument("-j", "--n-jobs", type=int, default=2)
     ap.add_argument("--out", default="bench/out/image_boost")
     ap.add_argument("--stats-only", action="store_true")
@@ -65,7 +66,7 @@ def main() -> None:
             t0 = time.perf_counter()
             res = run_image_boost(train, test, sizes=[int(s) for s in _csv(a.sizes)], seeds=a.seeds, augmenters=augs,
                                   models=_csv(a.models), output=str(out), ratio=ratio, gan_params=json.loads(a.gan_params),
-                                  cnn_epochs=a.cnn_epochs, dataset_name=name, n_jobs=a.n_jobs)
+                                  cnn_epochs=a.cnn_epochs, cnn_patience=a.cnn_patience, dataset_name=name, n_jobs=a.n_jobs)
             print(f"{name}: {time.perf_counter() - t0:.0f} s wall in this call", flush=True)
         results.append((name, res))
 

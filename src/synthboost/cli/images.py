@@ -103,7 +103,8 @@ def boost(
     test_size: float = typer.Option(0.3, help="Share held out for testing when the data has no test split."),
     test_per_class: int = typer.Option(100, help="Test images per class taken from the data's test split."),
     gan_params: str = typer.Option("{}", help='ImageGAN parameters for every generator, as JSON, e.g. {"epochs": 50}.'),
-    cnn_epochs: int = typer.Option(60, help="Most CNN epochs (early stopping on real validation images)."),
+    cnn_epochs: int = typer.Option(300, help="Most CNN epochs (early stopping on real validation images)."),
+    cnn_patience: int = typer.Option(40, help="Epochs without a better validation loss before a CNN stops."),
     n_jobs: int = typer.Option(1, "--n-jobs", "-j", help="Cells run in parallel (joblib)."),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
     output: Path = typer.Option(..., "--output", "-o", help="Run directory (results.csv, curves.jsonl, config.json, showcase/)."),
@@ -125,7 +126,7 @@ def boost(
     results = run_image_boost(train, test, sizes=_split(sizes, "sizes", int), seeds=seed_list if "," in seeds else seed_list[0],
                               augmenters=_split(augmenters, "augmenters"), models=_split(models, "models"),
                               output=str(output), ratio=_ratio(ratio), test_size=test_size, test_per_class=test_per_class,
-                              gan_params=params, cnn_epochs=cnn_epochs, dataset_name=name, n_jobs=n_jobs,
+                              gan_params=params, cnn_epochs=cnn_epochs, cnn_patience=cnn_patience, dataset_name=name, n_jobs=n_jobs,
                               scheduler=scheduler, overwrite=overwrite)
     finish_boost(results, output, report, metric="accuracy")
 

@@ -37,7 +37,7 @@ METRICS = ["accuracy", "balanced_accuracy", "macro_f1", "log_loss", "epochs_to_9
 LOWER_IS_BETTER = ("log_loss", "epochs_to_90")
 COLUMNS = (["dataset", "seed", "size", "augmenter", "model", "n_real", "n_synthetic", "ratio_used"] + METRICS
            + ["best_epoch", "augment_s", "model_s", "error", "complete"])
-IDENTITY = ("dataset", "kind", "data_fingerprint", "ratio", "test_size", "test_per_class", "gan_params", "cnn_epochs")
+IDENTITY = ("dataset", "kind", "data_fingerprint", "ratio", "test_size", "test_per_class", "gan_params", "cnn_epochs", "cnn_patience")
 #: CNN names of the experiment -> architecture
 CNN_MODELS = {"cnn": "small", "resnet": "resnet"}
 
@@ -54,7 +54,8 @@ class ImageBoostConfig:
     test_size: float = 0.3
     test_per_class: int = 100
     gan_params: dict = field(default_factory=dict)
-    cnn_epochs: int = 60
+    cnn_epochs: int = 300
+    cnn_patience: int = 40
     data_fingerprint: str = ""
     classes: list = field(default_factory=list)
 
@@ -114,7 +115,8 @@ class ImageTask:
         return IMAGE_AUGMENTERS[augmenter].generator is not None
 
     def _cnn(self, model: str, classic: str | None, seed: int) -> CNNClassifier:
-        return CNNClassifier(CNN_MODELS[model], augment=classic, epochs=self.cfg.cnn_epochs, random_state=seed)
+        return CNNClassifier(CNN_MODELS[model], augment=classic, epochs=self.cfg.cnn_epochs,
+                             patience=self.cfg.cnn_patience, random_state=seed)
 
     def run_job(self, seed: int, size: int, todo: dict[str, list[str]], showcase: Sequence[str]) -> dict:
         train, test = self.cell_data(seed, size)
@@ -261,14 +263,20 @@ def run_image_boost(
     test_size: float = 0.3,
     test_per_class: int = 100,
     gan_params: dict | None = None,
-    cnn_epochs: int = 60,
+    cnn_epochs: int = 300,
+    cnn_patience: int = 40,
     dataset_name: str = "images",
     n_jobs: int = 1,
     scheduler: Any = None,
     overwrite: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Run (or resume) the image boosting grid; ``sizes`` are images per class. Returns all finished results."""
+    """Run (or resume) the image boosting grid; ``sizes`` are images per class. Returns all finished results.
+
+    CNNs train for at most ``cnn_epochs`` and stop when the validation loss has not improved for
+    ``cnn_patience`` epochs: at 10 images per class an epoch is two steps, and on MNIST a CNN
+    trained with the study's classic transforms needs 100+ epochs (with 60 epochs and patience 10
+    its accuracy was about half that of the long run, bench/RESULTS.md)."""
     if not isinstance(train, ImageData) or train.labels is None:
         raise SchemaError("the image boosting experiment needs labelled images (an ImageData with labels)")
     if test is not None and (test.labels is None or test.class_names != train.class_names or test.shape != train.shape):
@@ -277,7 +285,7 @@ def run_image_boost(
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
     cfg = ImageBoostConfig(dataset_name, sorted(grid.whole_numbers(sizes, "sizes")), grid.whole_numbers(seeds, "seeds"),
                            list(augmenters), list(models), ratio=ratio, test_size=test_size, test_per_class=test_per_class,
-                           gan_params=dict(gan_params or {}), cnn_epochs=int(cnn_epochs), classes=list(train.class_names))
+                           gan_params=dict(gan_params or {}), cnn_epochs=cnn_epochs, cnn_patience=cnn_patience, classes=list(train.class_names))
     _validate(train, test, cfg)
     cfg.data_fingerprint = fingerprint(train, test)
     return grid.run_grid(ImageTask(train, test, cfg), output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite,
@@ -312,8 +320,10 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
     counts = np.bincount(train.labels, minlength=train.n_classes)
     held = np.where(counts > 1, np.clip(np.round(cfg.test_size * counts), 1, counts - 1), 0)
     pool = counts if test is not None else (counts - held).astype(int)  # as stratified_split keeps them
-    if not (isinstance(cfg.cnn_epochs, (int, np.integer)) and cfg.cnn_epochs >= 1):
-        raise ParameterError(f"cnn_epochs={cfg.cnn_epochs!r} must be a whole number >= 1")
+    for name in ("cnn_epochs", "cnn_patience"):
+        v = getattr(cfg, name)
+        if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
+            raise ParameterError(f"{name}={v!r} must be a whole number >= 1")
     if test is not None and not (isinstance(cfg.test_per_class, (int, np.integer)) and cfg.test_per_class >= 1):
         raise ParameterError(f"test_per_class={cfg.test_per_class!r} must be a whole number >= 1")
     smallest = 3 if cfg.ratio == "auto" and any(IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters) else 2
