@@ -216,7 +216,7 @@ def _errors_note(results: pd.DataFrame) -> str:
     )
 
 
-def _rows_added_note(results: pd.DataFrame) -> str:
+def _rows_added_note(results: pd.DataFrame, images: bool = False) -> str:
     """Synthetic rows per real row for each augmenter, and the cells that got fewer than they asked for
     (a filter or a peer library that could not supply every row), so equal-size comparisons are not assumed."""
     need = {"seed", "size", "augmenter", "n_real", "n_synthetic", "ratio_used"}
@@ -237,11 +237,13 @@ def _rows_added_note(results: pd.DataFrame) -> str:
         if short:
             text += f" (fewer rows than asked in {short} of {len(g)} cells, {(asked - g['n_synthetic']).clip(lower=0).sum() / asked.sum():.1%} of the asked rows missing)"
         parts.append(text)
+    if images:
+        return '<p class="note">Generated images added per real image, mean over cells: ' + "; ".join(parts) + ".</p>"
     return ('<p class="note">Synthetic rows added per real row, mean over cells: ' + "; ".join(parts) +
             ". Rows a filter rejects are replaced by fresh ones; what still could not be supplied is missing, never faked.</p>")
 
 
-def _summary_section(gains: pd.DataFrame | None, metric: str, baseline_note: str | None) -> str:
+def _summary_section(gains: pd.DataFrame | None, metric: str, baseline_note: str | None, unit: str = "rows") -> str:
     out = ['<section id="summary"><h2>Summary</h2>']
     if gains is None:
         out.append(f'<p class="warn">{_e(baseline_note)}</p></section>')
@@ -260,7 +262,7 @@ def _summary_section(gains: pd.DataFrame | None, metric: str, baseline_note: str
         if best is not None:
             text += (
                 f"; largest mean gain {_fmt_gain(best['mean_gain'])} "
-                f"(model {_e(best['model'])}, {_e(best['size'])} rows)"
+                f"(model {_e(best['model'])}, {_e(best['size'])} {unit})"
             )
         out.append(f"<li>{text}.</li>")
     out.append("</ul>")
@@ -438,8 +440,8 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     body.append("<nav>" + "".join(f'<a href="#{_e(a)}">{_e(t)}</a>' for a, t in nav) + "</nav>")
     body.append(_config_section(config, results, metric))
     body.append(_errors_note(results))
-    body.append(_summary_section(gains, metric, baseline_note))
-    body.append(_rows_added_note(results))
+    body.append(_summary_section(gains, metric, baseline_note, "images per class" if images else "rows"))
+    body.append(_rows_added_note(results, images))
 
     p = plot_learning_curves(results, figures / "learning_curves.png", metric=metric,
                              xlabel="real images per class" if images else "real training rows")
