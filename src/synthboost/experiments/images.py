@@ -318,17 +318,20 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
     if test is None and not 0 < cfg.test_size < 1:
         raise ParameterError(f"test_size={cfg.test_size!r} must be in (0, 1)")
     counts = np.bincount(train.labels, minlength=train.n_classes)
-    held = np.where(counts > 1, np.clip(np.round(cfg.test_size * counts), 1, counts - 1), 0)
-    pool = counts if test is not None else (counts - held).astype(int)  # as stratified_split keeps them
+    if test is not None:
+        pool = counts
+    else:  # the split's kept counts per class do not depend on the seed
+        kept, _ = stratified_split(train.labels, cfg.test_size, np.random.default_rng(0))
+        pool = np.bincount(train.labels[kept], minlength=train.n_classes)
     for name in ("cnn_epochs", "cnn_patience"):
         v = getattr(cfg, name)
         if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
             raise ParameterError(f"{name}={v!r} must be a whole number >= 1")
     if test is not None and not (isinstance(cfg.test_per_class, (int, np.integer)) and cfg.test_per_class >= 1):
         raise ParameterError(f"test_per_class={cfg.test_per_class!r} must be a whole number >= 1")
-    smallest = 3 if cfg.ratio == "auto" and any(IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters) else 2
+    auto_gan = cfg.ratio == "auto" and any(IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters)
     for n in cfg.sizes:
-        if n < smallest and smallest == 3:
+        if auto_gan and n < 3:
             raise ParameterError(f"size {n} images per class is too small for ratio='auto': the generator is fitted "
                                  "on the images the CNN trains on, at least two per class (use sizes >= 3)")
         if n < 2:

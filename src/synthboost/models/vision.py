@@ -181,25 +181,21 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.val_fraction = val_fraction
         self.random_state = random_state
 
-    def _split(self, y_real: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Stratified validation indices among the real images (at least one per class that has two)."""
+    def validation_split(self, labels: np.ndarray, classes: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(train, validation) indices of real images with these labels, as ``fit`` splits them
+        (stratified, at least one per class that has two): a generator that augments the training
+        part can be fitted on it alone, so that the images early stopping validates on are unseen by both."""
+        labels = np.asarray(labels)
+        codes = np.searchsorted(np.unique(labels) if classes is None else np.asarray(classes), labels)
+        rng = np.random.default_rng(int(self.random_state or 0))
         val = []
-        for c in np.unique(y_real):
-            idx = np.flatnonzero(y_real == c)
+        for c in np.unique(codes):
+            idx = np.flatnonzero(codes == c)
             k = int(round(self.val_fraction * len(idx)))
             k = min(max(k, 1), len(idx) - 1) if len(idx) > 1 else 0
             val += rng.permutation(idx)[:k].tolist()
         val = np.sort(np.asarray(val, dtype=np.int64))
-        train = np.setdiff1d(np.arange(len(y_real)), val)
-        return train, val
-
-    def validation_split(self, labels: np.ndarray, classes: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """(train, validation) indices of real images with these labels, as ``fit`` splits them:
-        a generator that augments the training part can be fitted on it alone, so that the images
-        early stopping validates on are unseen by both."""
-        labels = np.asarray(labels)
-        classes = np.unique(labels) if classes is None else np.asarray(classes)
-        return self._split(np.searchsorted(classes, labels), np.random.default_rng(int(self.random_state or 0)))
+        return np.setdiff1d(np.arange(len(codes)), val), val
 
     def fit(self, images: np.ndarray, labels: np.ndarray, n_real: int | None = None, classes: Any = None,
             train_real: bool = True) -> "CNNClassifier":
