@@ -13,13 +13,14 @@ from .errors import (
 )
 from .augment import GANResampler, enhance
 from .containers import ImageData, TableData
-from .synthesizers import ConfidenceGAN, ImageGAN, TabularGAN, load
+from .synthesizers import MADGAN, ConfidenceGAN, ImageGAN, TabularGAN, load
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfidenceGAN",
     "ImageGAN",
+    "MADGAN",
     "ImageData",
     "TableData",
     "TabularGAN",

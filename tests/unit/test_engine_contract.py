@@ -11,7 +11,7 @@ from torch import nn
 from synthboost import ConfidenceGAN, ParameterError, TabularGAN
 from synthboost.nn.base import Batch, Critic, Generator
 from synthboost.nn.init import init_weights
-from synthboost.nn.objectives import BCEObjective, get_objective, interpolation_weights
+from synthboost.nn.objectives import BCEObjective, MultiGeneratorObjective, get_objective, interpolation_weights
 from synthboost.training.engine import Trainer, TrainingConfig
 from synthboost.training.hooks import DiffAugmentHook, EMAHook
 
@@ -153,12 +153,17 @@ def test_ema_and_diffaugment_hooks():
 
     class T:
         config = TrainingConfig(batch_size=8)
+        objective = BCEObjective()
 
     for _ in range(5):
         ada.after_discriminator_step(T, torch.ones(8, 1))  # D sure of every real image: p rises
     assert ada.p == pytest.approx(0.5)
     ada.after_discriminator_step(T, -torch.ones(8, 1))
     assert ada.p == pytest.approx(0.4)
+    # a (k+1)-way D: ADA reads the log-odds of the real class (index k) against the generators
+    T.objective = MultiGeneratorObjective(2)
+    ada.after_discriminator_step(T, torch.tensor([[0.0, 0.0, 3.0]] * 8))
+    assert ada.p == pytest.approx(0.5)
 
 
 def test_divergence_rolls_back_to_a_cpu_snapshot_taken_every_n_epochs():

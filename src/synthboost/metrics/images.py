@@ -50,6 +50,23 @@ class FeatureNet:
         return np.concatenate(out).astype(np.float64) if out else np.zeros((0, self.net.embedding_dim))
 
 
+    @torch.no_grad()
+    def probabilities(self, images: np.ndarray | ImageData, batch: int = 512) -> np.ndarray:
+        """Class probabilities (N, K) of a trained feature net (it is a classifier)."""
+        x = images.images if isinstance(images, ImageData) else np.asarray(images)
+        self.net.eval()
+        out = [torch.softmax(self.net(images_to_tensor(x[i:i + batch])), 1).numpy() for i in range(0, len(x), batch)]
+        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, 0))
+
+
+def classifier_module(shape: tuple[int, int, int], n_classes: int) -> nn.Module:
+    """An untrained network of the feature nets' architecture (to load saved weights into)."""
+    from ..nn.init import build
+
+    H, W, C = shape
+    return build(lambda: SmallCNN(C, H, n_classes))
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get("SYNTHBOOST_CACHE") or Path.home() / ".cache" / "synthboost")
 
@@ -235,4 +252,4 @@ def quality_table(generated: ImageData, real: ImageData, net: FeatureNet, per_cl
 
 
 __all__ = ["FeatureNet", "dataset_feature_net", "random_feature_net", "fid", "kid", "prdc", "cas", "memorisation",
-           "nearest_training_images", "quality_table", "cache_dir"]
+           "nearest_training_images", "quality_table", "cache_dir", "classifier_module"]

@@ -55,6 +55,10 @@ class Objective:
     def after_discriminator_step(self, D: nn.Module) -> None:
         pass
 
+    def realness(self, d_real: torch.Tensor) -> torch.Tensor:
+        """Per-row score that is > 0 where D judges a real sample real (adaptive augmentation reads its sign)."""
+        return d_real[:, 0]
+
     def d_statistic(self, d_out: torch.Tensor) -> torch.Tensor:
         """Mean D(.) probability for logit heads, mean critic value otherwise."""
         return torch.sigmoid(d_out).mean() if self.probabilistic else d_out.mean()
@@ -247,3 +251,86 @@ class AuxiliaryClassifier(Objective):
 
     def optimizers(self, G, D, lr_g, lr_d):
         return self.base.optimizers(G, D, lr_g, lr_d)
+
+
+class MultiGeneratorObjective(Objective):
+    """MAD-GAN's (k+1)-way objective (Ghosh et al. 2018): D is a softmax over k generator classes
+    and one real class (index k); a fake from generator j (``fake.meta["generator"]``) is class j.
+
+    D step: minimise the class-balanced cross-entropy (1/(k+1)) [CE(D(x), real) + sum_j CE(D(G_j(z)), j)]
+    (real rows are half of D's batch, each generator's rows 1/(2k): every class weighs 1/(k+1)).
+    One-sided label smoothing: a real row's target is s on the real class, (1 - s)/k on each generator.
+    G step (``generator_loss``):
+      "nonsaturating": minimise -log p_real(G_j(z))            (the default, as for bce)
+      "minimax":       minimise log(1 - p_real(G_j(z)))        (the paper's saturating form)
+    ``kind="hinge"`` is the multi-class hinge (Crammer & Singer 2001) on D's scores s:
+      D: relu(1 + max_{c != y} s_c - s_y) with the same class weights;
+      G: minimise max_{c < k} s_c - s_real (the margin by which a fake is judged real, as hinge GAN's -D).
+    """
+
+    def __init__(self, k: int, kind: str = "ce", generator_loss: str = "nonsaturating"):
+        if kind not in ("ce", "hinge") or generator_loss not in ("nonsaturating", "minimax"):
+            raise ParameterError(f"multi-class objective kind={kind!r}, generator_loss={generator_loss!r}: use kind 'ce' "
+                                 "or 'hinge' and generator_loss 'nonsaturating' or 'minimax'")
+        name = "hinge" if kind == "hinge" else ("minimax" if generator_loss == "minimax" else "ce")
+        super().__init__(name, default_n_critic=1, probabilistic=True, uses_targets=kind == "ce")
+        self.k, self.kind, self.g_kind = int(k), kind, generator_loss
+
+    def _by_generator(self, values: torch.Tensor, fake: Batch) -> torch.Tensor:
+        """Per-generator means (k,) of per-row values (B,)."""
+        gen = fake.meta["generator"]
+        sums = torch.zeros(self.k, device=values.device, dtype=values.dtype).index_add_(0, gen, values)
+        counts = torch.bincount(gen, minlength=self.k).clamp_min(1).to(values.dtype)
+        return sums / counts
+
+    def _rows(self, d: torch.Tensor, target: torch.Tensor, smoothing: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-row D loss (B,) for class targets (B,)."""
+        if self.kind == "hinge":
+            own = d.gather(1, target[:, None])[:, 0]
+            others = d.scatter(1, target[:, None], float("-inf")).amax(1)
+            return F.relu(1.0 + others - own)
+        logp = F.log_softmax(d, dim=1)
+        if smoothing is None:
+            return -logp.gather(1, target[:, None])[:, 0]
+        s = smoothing.reshape(-1)  # (B,) target probability of the real class
+        rest = (1.0 - s) / self.k
+        return -(s * logp[:, self.k] + rest * logp[:, :self.k].sum(1))
+
+    def discriminator_loss(self, d_real, d_fake, real, fake, targets):
+        k = self.k
+        real_cls = torch.full((d_real.shape[0],), k, dtype=torch.long, device=d_real.device)
+        smooth = targets[0] if self.uses_targets else None  # (B, 1): 1 = no smoothing
+        real_part = self._rows(d_real, real_cls, smooth).mean()
+        fake_rows = self._rows(d_fake, fake.meta["generator"])
+        fake_part = self._by_generator(fake_rows, fake).sum()  # sum over generators of their mean
+        return {"d_loss": (real_part + fake_part) / (k + 1), "d_loss_real": real_part, "d_loss_fake": fake_part / k}
+
+    def _g_rows(self, d_gen: torch.Tensor) -> torch.Tensor:
+        k = self.k
+        if self.kind == "hinge":
+            return d_gen[:, :k].amax(1) - d_gen[:, k]
+        logp = F.log_softmax(d_gen, dim=1)
+        if self.g_kind == "minimax":  # log(1 - p_real) = logsumexp over the generator classes of log p
+            return torch.logsumexp(logp[:, :k], dim=1)
+        return -logp[:, k]
+
+    def generator_loss(self, d_gen, fake):
+        per = self._by_generator(self._g_rows(d_gen), fake)  # (k,)
+        out = {"g_loss": per.mean()}
+        if self.k > 1:
+            out.update((f"g_loss_g{j}", per[j]) for j in range(self.k))
+        return out
+
+    def realness(self, d_real: torch.Tensor) -> torch.Tensor:
+        """log p_real - log(1 - p_real) per row: > 0 where D calls a real image real (ADA reads its sign)."""
+        return d_real[:, self.k] - torch.logsumexp(d_real[:, :self.k], dim=1)
+
+    def statistics(self, d_real, d_fake, real, fake):
+        p_real = lambda d: torch.softmax(d, dim=1)[:, self.k]  # noqa: E731
+        out = {"d_real": p_real(d_real).mean(), "d_fake": p_real(d_fake).mean()}
+        if self.k > 1:  # D's real-class probability of each generator's images, and how often D names the maker
+            per = self._by_generator(p_real(d_fake), fake)
+            named = self._by_generator((d_fake[:, :self.k].argmax(1) == fake.meta["generator"]).float(), fake)
+            out.update((f"d_fake_g{j}", per[j]) for j in range(self.k))
+            out["d_names_generator"] = named.mean()
+        return out

@@ -5,6 +5,7 @@ from pathlib import Path
 from ..base import BaseSynthesizer
 from .confidence import ConfidenceGAN
 from .image import ImageGAN
+from .madgan import MADGAN
 from .tabular import TabularGAN
 
 
@@ -13,4 +14,4 @@ def load(directory: str | Path, *, device: str | None = None) -> BaseSynthesizer
     return BaseSynthesizer.load(directory, device=device)
 
 
-__all__ = ["ConfidenceGAN", "ImageGAN", "TabularGAN", "load"]
+__all__ = ["ConfidenceGAN", "ImageGAN", "MADGAN", "TabularGAN", "load"]

@@ -139,8 +139,8 @@ def one_cycle(base_lr: float, step: int, total: int, pct_start: float = 0.3) -> 
 Callback = Callable[["Trainer", dict], Any]
 
 
-def _twice(cond: torch.Tensor | None) -> torch.Tensor | None:
-    return None if cond is None else torch.cat([cond, cond])
+def _joint(real: torch.Tensor | None, fake: torch.Tensor | None) -> torch.Tensor | None:
+    return None if real is None else torch.cat([real, fake])
 
 
 def to_cpu(state: Any) -> Any:
@@ -212,8 +212,9 @@ class Trainer:
                 fake_d = fake.detach() if fake is not None else as_batch(G(z, real.cond), real.cond)
             x_real, x_fake = self._augment(real.x, rng), self._augment(fake_d.x, rng)
             if joint:
-                both = D(add_instance_noise(torch.cat([x_real, x_fake]), sigma, rng), _twice(real.cond))
-                d_real, d_fake = both.chunk(2)  # (B / pac, n_outputs) each
+                both = D(add_instance_noise(torch.cat([x_real, x_fake]), sigma, rng), _joint(real.cond, fake_d.cond))
+                # (B / pac, n_outputs) each; split by count (a family may make another number of fakes)
+                d_real, d_fake = both[: len(x_real) // D.pac], both[len(x_real) // D.pac:]
             else:
                 d_real = D(add_instance_noise(x_real, sigma, rng), real.cond)  # (B / pac, n_outputs)
                 d_fake = D(add_instance_noise(x_fake, sigma, rng), fake_d.cond)

@@ -83,7 +83,7 @@ class DiffAugmentHook(StepHook):
     def after_discriminator_step(self, trainer: Trainer, d_real: torch.Tensor) -> None:
         if self.target is None:
             return
-        self._signs.append(torch.sign(d_real[:, 0]).mean())
+        self._signs.append(torch.sign(trainer.objective.realness(d_real)).mean())
         if len(self._signs) >= self.interval:
             rt = float(torch.stack(self._signs).mean())  # one host sync per interval
             self._signs.clear()
