@@ -97,6 +97,7 @@ def test_bad_grids_fail_before_anything_is_written(tmp_path):
     cases = [(dict(augmenters=["none", "magic"]), "unknown augmenter 'magic'"), (dict(models=["vgg"]), "unknown model"),
              (dict(sizes=[1]), "too small"), (dict(sizes=[500]), "more than the training pool"),
              (dict(ratio=-1), "ratio"), (dict(gan_params={"wings": 2}), "not ImageGAN parameters"),
+             (dict(augmenters=["madgan"], gan_params={"mode": "per_class"}), "not MADGAN parameters"),
              (dict(augmenters=["cgan"], gan_params={"ema": 2}), "ema"), (dict(cnn_epochs=0), "cnn_epochs"),
              (dict(augmenters=["cgan"], ratio="auto", sizes=[2]), "too small for ratio='auto'")]
     for change, match in cases:
@@ -165,3 +166,16 @@ def test_images_sample_refuses_a_table_model(tmp_path):
     TabularGAN(epochs=1, verbose=False, random_state=0).fit(df).save(tmp_path / "t")
     r = CliRunner().invoke(app, ["images", "sample", str(tmp_path / "t"), "-n", "3", "-o", str(tmp_path / "o")])
     assert r.exit_code == 1 and "not an image model" in r.output and not (tmp_path / "o").exists()
+
+
+def test_madgan_augmenters_share_one_fit_and_show_each_generator(spy, tmp_path):
+    res = exp.run_image_boost(spy, None, sizes=[5], seeds=1, augmenters=["none", "madgan", "madgan+classic"],
+                              models=["cnn"], output=str(tmp_path / "m"), gan_params={"epochs": 1, "n_generators": 2},
+                              cnn_epochs=2, progress=False)
+    assert (res["error"] == "").all() and len(SEEN) == 1 and SEEN[0][0] == "madgan"
+    mad = res[res.augmenter == "madgan"]
+    assert (mad["n_synthetic"] == mad["n_real"]).all()
+    show = tmp_path / "m" / "showcase" / "madgan"
+    assert (show / "generators.png").is_file()
+    meta = json.loads((show / "meta.json").read_text())
+    assert len(meta["generators"]["per_generator"]) == 2 and "quality_error" not in meta

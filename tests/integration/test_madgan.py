@@ -136,3 +136,25 @@ def test_bad_parameters_get_one_clear_error(digits, kw, message):
 def test_label_conditioning_without_labels_is_refused(digits):
     with pytest.raises(ParameterError, match="needs labels"):
         MADGAN(epochs=1, verbose=False).fit(digits.images)
+
+
+def test_cli_fit_madgan_and_sample_one_generator(tmp_path):
+    from typer.testing import CliRunner
+
+    from synthboost.cli import app
+
+    runner = CliRunner()
+    model = tmp_path / "mad"
+    r = runner.invoke(app, ["images", "fit", "digits", "--model", "madgan", "--generators", "3", "--share", "none",
+                            "--epochs", "1", "--no-verbose", "--random-state", "0", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    assert (model / "generators.png").exists() and isinstance(load(model), MADGAN)
+    assert load(model).n_generators == 3 and load(model).share == "none"
+    r = runner.invoke(app, ["images", "sample", str(model), "-n", "6", "--generator", "2", "--label", "4",
+                            "-o", str(tmp_path / "s.npz")])
+    assert r.exit_code == 0, r.output
+    assert (np.load(tmp_path / "s.npz")["labels"] == 4).all()
+    r = runner.invoke(app, ["images", "sample", str(model), "-n", "6", "--generator", "3", "-o", str(tmp_path / "t.npz")])
+    assert r.exit_code == 1 and "generator=3 must be an integer in [0, 2]" in r.output
+    r = runner.invoke(app, ["images", "fit", "digits", "--generators", "3", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 1 and "--n-generators is an option of --model madgan" in r.output

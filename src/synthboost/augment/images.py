@@ -7,8 +7,10 @@ real ones: the classification accuracy score, CAS). Generators only ever see the
 images of their cell.
 
 Generators: ``cgan`` (ImageGAN, conditional, our defaults), ``per-class`` (ImageGAN, one GAN
-per class, our defaults) and ``recipe`` (the study's original recipe: one plain DCGAN per
-class, no DiffAugment, no EMA, no label smoothing, the last epoch).
+per class, our defaults), ``recipe`` (the study's original recipe: one plain DCGAN per
+class, no DiffAugment, no EMA, no label smoothing, the last epoch), ``madgan`` (MADGAN, k = 4,
+label-conditioned) and ``madgan-classifier`` (MADGAN without labels, a CNN trained on the
+cell's real images names the classes).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import numpy as np
 from ..containers import ImageData
 from ..errors import ParameterError
 
-#: generator name -> ImageGAN parameters
+#: generator name -> the synthesizer's parameters (``"synthesizer"``: its class name, ImageGAN by default)
 GENERATORS: dict[str, dict[str, Any]] = {
     "cgan": {"mode": "conditional"},
+    "madgan": {"synthesizer": "MADGAN"},
+    "madgan-classifier": {"synthesizer": "MADGAN", "conditioning": "classifier"},
     "per-class": {"mode": "per_class"},
     "recipe": {"mode": "per_class", "objective": "bce", "spectral_norm": False, "diffaugment": None, "ada_target": None,
                "ema": None, "select_epoch": None, "label_smoothing": 1.0},
@@ -47,6 +51,9 @@ IMAGE_AUGMENTERS: dict[str, ImageAugmenter] = {
     "per-class": ImageAugmenter("per-class"),
     "per-class+classic": ImageAugmenter("per-class", "classic"),
     "recipe": ImageAugmenter("recipe"),
+    "madgan": ImageAugmenter("madgan"),
+    "madgan+classic": ImageAugmenter("madgan", "classic"),
+    "madgan-classifier": ImageAugmenter("madgan-classifier"),
     "synthetic-only": ImageAugmenter("cgan", train_real=False),
 }
 
@@ -78,12 +85,23 @@ def synthesize(gan, train: ImageData, ratio: float, seed: int) -> ImageData:
     return gan.sample(len(labels), labels, random_state=seed)
 
 
-def fit_generator(name: str, train: ImageData, seed: int, params: dict[str, Any] | None = None):
-    from ..synthesizers.image import ImageGAN
+def make_generator(name: str, seed: int | None = None, params: dict[str, Any] | None = None):
+    """The unfitted synthesizer of generator ``name`` (its GENERATORS entry, then ``params``)."""
+    from ..synthesizers import ImageGAN, MADGAN
 
     if name not in GENERATORS:
         raise ParameterError(f"unknown generator {name!r}; known: {sorted(GENERATORS)}")
-    return ImageGAN(**{**GENERATORS[name], "verbose": False, "random_state": seed, **(params or {})}).fit(train)
+    spec = dict(GENERATORS[name])
+    cls = {"ImageGAN": ImageGAN, "MADGAN": MADGAN}[spec.pop("synthesizer", "ImageGAN")]
+    params = dict(params or {})
+    bad = [k for k in params if k not in cls.param_table() or k in ("random_state", "verbose", "checkpoint_dir")]
+    if bad:
+        raise ParameterError(f"gan_params {bad} are not {cls.__name__} parameters one can set here (generator {name!r})")
+    return cls(**{**spec, "verbose": False, "random_state": seed, **params})
+
+
+def fit_generator(name: str, train: ImageData, seed: int, params: dict[str, Any] | None = None):
+    return make_generator(name, seed, params).fit(train)
 
 
 def stratified_split(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -123,4 +141,4 @@ class AutoRatio:
 
 
 __all__ = ["IMAGE_AUGMENTERS", "GENERATORS", "ImageAugmenter", "register_image_augmenter", "check_image_augmenter",
-           "synthesize", "fit_generator", "AutoRatio", "balanced_counts", "stratified_split"]
+           "synthesize", "fit_generator", "make_generator", "AutoRatio", "balanced_counts", "stratified_split"]

@@ -155,6 +155,77 @@ def _with_estimator_options(cls: type, skip: tuple[str, ...] = ()):
     return decorate
 
 
+def _with_model_options(models: dict[str, type], flag: str = "model"):
+    """Decorator: the options of several estimators (``--model NAME`` picks one). An option the
+    models share appears once; every option defaults to the chosen model's own default (an unset
+    option is not passed), and an option of another model is refused with the model it belongs to.
+    The command receives ``model_cls`` and ``model_params``."""
+
+    def decorate(fn: Callable) -> Callable:
+        per_model = {name: estimator_options(cls) for name, cls in models.items()}
+        options: dict[str, inspect.Parameter] = {}
+        owners: dict[str, list[str]] = {}
+        for mname, (params, _) in per_model.items():
+            for p in params:
+                owners.setdefault(p.name, []).append(mname)
+                if p.name in options:
+                    continue
+                is_bool = p.annotation is bool or p.annotation == Optional[bool]
+                decls = list(p.default.param_decls) + (["--generators"] if p.name == "n_generators" else [])
+                options[p.name] = inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[bool] if is_bool else Optional[str],
+                                                    default=typer.Option(None, *decls, show_default=False,
+                                                                         rich_help_panel="Model options"))
+        for name, ms in owners.items():  # say which model an option belongs to, and each model's default
+            helps = {m: _param_docs(models[m]).get(name, "") for m in ms}
+            defaults = {m: _show(inspect.signature(models[m].__init__).parameters[name].default) for m in ms}
+            text = next(iter(helps.values())) if len(set(helps.values())) == 1 else \
+                " ".join(f"{m}: {h}" for m, h in helps.items())
+            only = "" if len(ms) == len(models) else f" ({', '.join(ms)} only)"
+            default = next(iter(defaults.values())) if len(set(defaults.values())) == 1 else \
+                ", ".join(f"{m} {d}" for m, d in defaults.items())
+            options[name].default.help = f"{text}{only} (default: {default})"
+        own = [p for p in inspect.signature(fn).parameters.values() if p.name not in ("model_params", "model_cls")]
+
+        @functools.wraps(fn)
+        def wrapper(**kwargs):
+            choice = kwargs[flag]
+            if choice not in models:
+                raise ParameterError(f"--{flag} {choice!r} must be one of {', '.join(models)}")
+            cls = models[choice]
+            params, converters = per_model[choice]
+            hints = {p.name: p.annotation for p in params}
+            given = {n: kwargs.pop(n) for n in options}
+            wrong = [n for n, v in given.items() if v is not None and n not in hints]
+            if wrong:
+                raise ParameterError(f"--{wrong[0].replace('_', '-')} is an option of --{flag} "
+                                     f"{' or '.join(owners[wrong[0]])}, not of {choice}")
+            model_params = {}
+            for n, v in given.items():
+                if v is None:
+                    continue
+                if n in converters:
+                    v = converters[n](v)
+                elif hints[n] in (int, float):
+                    try:
+                        v = hints[n](v)
+                    except ValueError:
+                        raise ParameterError(f"--{n.replace('_', '-')} {v!r} is not {hints[n].__name__}") from None
+                elif hints[n] == Optional[str] and isinstance(v, str) and v.isdigit():
+                    v = int(v)  # e.g. MADGAN's share: a name or a number of stages
+                model_params[n] = v
+            return fn(model_cls=cls, model_params=model_params, **kwargs)
+
+        del wrapper.__wrapped__
+        wrapper.__signature__ = inspect.Signature(own + list(options.values()))
+        return wrapper
+
+    return decorate
+
+
+def _show(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
 # -- commands -----------------------------------------------------------------------
 from ..synthesizers import ConfidenceGAN, TabularGAN  # noqa: E402  (after the helpers it relies on)
 from ..baselines import AUGMENTERS  # noqa: E402

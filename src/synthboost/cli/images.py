@@ -10,9 +10,9 @@ from typing import Optional
 import typer
 
 from ..errors import ParameterError
-from . import _comma_items, _csv, _friendly, _ratio, _split, _with_estimator_options, app
+from . import _comma_items, _csv, _friendly, _ratio, _split, _with_model_options, app
 from ..augment.images import IMAGE_AUGMENTERS
-from ..synthesizers import ImageGAN
+from ..synthesizers import MADGAN, ImageGAN
 
 images_app = typer.Typer(no_args_is_help=True, help="GANs for small labelled image sets, and whether their images boost a CNN.")
 app.add_typer(images_app, name="images")
@@ -35,26 +35,37 @@ def load_images(spec: str, split: Optional[str] = None):
     return read_images(path), None, path.stem or path.name
 
 
+IMAGE_MODELS = {"imagegan": ImageGAN, "madgan": MADGAN}
+
+
 @images_app.command("fit")
 @_friendly
-@_with_estimator_options(ImageGAN)
+@_with_model_options(IMAGE_MODELS)
 def fit(
     data: str = typer.Argument(..., help="A dataset name, an image folder (root/<class>/<file>), an IDX, .npz or .npy file."),
     output: Path = typer.Option(..., "--output", "-o", help="Directory to write the model to."),
+    model: str = typer.Option("imagegan", help="imagegan (a conditional DCGAN, or one per class) or madgan (k generators)."),
     split: Optional[str] = typer.Option(None, help="train or test, for datasets that come split."),
     resume: bool = typer.Option(False, help="Continue from checkpoint_dir if a checkpoint is there."),
+    model_cls: Optional[type] = None,
     model_params: Optional[dict] = None,
 ) -> None:
-    """Fit an ImageGAN on DATA and save it (with a grid of generated images and the training curves)."""
+    """Fit an image GAN on DATA and save it (with a grid of generated images and the training curves)."""
     from ..io import check_output_dir
     from ..report.plots import plot_history
 
     images, _, _ = load_images(data, split)
     check_output_dir(output)
     t0 = time.perf_counter()
-    gan = ImageGAN(**model_params).fit(images, resume=resume)
+    gan = model_cls(**model_params)
+    if isinstance(gan, MADGAN) and gan.conditioning is None:
+        images = images.images if hasattr(images, "images") else images  # an unlabelled MAD-GAN
+    gan.fit(images, resume=resume)
     gan.save(output)
     gan.save_grid(Path(output) / "grid.png")
+    if isinstance(gan, MADGAN) and gan.n_generators > 1:
+        gan.save_grid(Path(output) / "generators.png", rows="generator")
+        typer.echo(f"one row per generator: {Path(output) / 'generators.png'}")
     plot_history(gan.history_, Path(output) / "history.png")
     H, W, C = gan.image_shape_
     typer.echo(f"fitted {len(images)} images ({H}x{W}x{C}, {len(gan.class_names_)} classes) in {time.perf_counter() - t0:.1f} s")
@@ -70,6 +81,7 @@ def sample(
     label: Optional[str] = typer.Option(None, help="Class of every image, named as in the data (default: the training mix)."),
     output: Path = typer.Option(..., "--output", "-o", help="A folder (PNG files under OUT/<class>/), a .png grid or a .npz file."),
     seed: Optional[int] = typer.Option(None, help="Random seed for this draw."),
+    generator: Optional[int] = typer.Option(None, help="MAD-GAN: sample generator J only (default: all, uniformly)."),
 ) -> None:
     """Generate N images from a saved image model."""
     from ..io.images import write_image_folder, write_npz
@@ -78,7 +90,12 @@ def sample(
     gan = load(model)
     if not isinstance(gan, ImageGAN):
         raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not an image model; use `synthboost sample`")
-    data = gan.sample(n, label, random_state=seed)
+    if isinstance(gan, MADGAN):
+        data = gan.sample(n, label, generator=generator, random_state=seed)
+    elif generator is not None:
+        raise ParameterError(f"--generator picks one of a MAD-GAN's generators; {str(model)!r} holds a {type(gan).__name__}")
+    else:
+        data = gan.sample(n, label, random_state=seed)
     suffix = output.suffix.lower()
     if suffix == ".png":
         data.save_grid(output)

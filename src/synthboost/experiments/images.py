@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss
 
-from ..augment.images import (GENERATORS, IMAGE_AUGMENTERS, AutoRatio, check_image_augmenter, fit_generator,
+from ..augment.images import (IMAGE_AUGMENTERS, AutoRatio, check_image_augmenter, fit_generator, make_generator,
                               stratified_split, synthesize)
 from ..augment.tabular import check_ratio
 from ..containers import ImageData
@@ -188,14 +188,14 @@ class ImageTask:
     def _showcase(self, gan, seen: ImageData, test: ImageData, seed: int, size: int, aug: str) -> dict:
         """Grids, nearest neighbours, history and quality table of a generator fitted on ``seen``."""
         from ..io.images import grid_array
-        from ..metrics.images import (cas, dataset_feature_net, memorisation, nearest_training_images, quality_table,
-                                      random_feature_net)
+        from ..metrics.images import (cas, dataset_feature_net, generator_diagnostics, memorisation,
+                                      nearest_training_images, quality_table, random_feature_net)
 
         per = 10
         meta = {"augmenter": aug, "seed": seed, "size": size, "kind": "images", "generator": IMAGE_AUGMENTERS[aug].generator,
                 "gan_params": gan.get_params(), "epochs": gan.training_config_.epochs, "selection": gan.selection_,
                 "n_train": len(seen)}
-        show: dict = {"grid": None, "pairs": None, "history": gan.history_, "quality": pd.DataFrame(), "meta": meta}
+        show: dict = {"grid": None, "pairs": None, "generators": None, "history": gan.history_, "quality": pd.DataFrame(), "meta": meta}
         try:  # the showcase must not cost the cell
             shown = gan.sample(per * seen.n_classes, np.repeat(np.arange(seen.n_classes), per), random_state=0)
             g, nearest, dist = nearest_training_images(shown.subset(np.arange(0, len(shown), per)), seen, n=seen.n_classes)
@@ -209,6 +209,12 @@ class ImageTask:
                 for r in quality_table(many, test, n_, per_class=name == "trained"):
                     quality.append({"feature_net": name, **r})
             show["quality"] = pd.DataFrame(quality)
+            k = int(getattr(gan, "n_generators", 1))
+            if k > 1:  # MADGAN: one row per generator (its image of each class), what each generator makes
+                rows = [gan.sample(per, np.arange(per) % seen.n_classes, generator=j, random_state=j).images
+                        for j in range(k)]
+                show["generators"] = grid_array(ImageData(np.concatenate(rows)), per_row=per)
+                meta["generators"] = generator_diagnostics(gan, test, net, n=max(500, 100 * k), seed=0)
             meta["cas"] = cas(synthesize(gan, seen, 1.0, seed), test, seed=seed)
             meta["memorisation"] = memorisation(many, seen, test)
         except Exception as e:
@@ -222,6 +228,8 @@ class ImageTask:
         directory.mkdir(parents=True, exist_ok=True)
         if show["grid"] is not None:
             atomic_write(directory / "grid.png", lambda tmp: Path(tmp).write_bytes(png_bytes(show["grid"])))
+        if show.get("generators") is not None:
+            atomic_write(directory / "generators.png", lambda tmp: Path(tmp).write_bytes(png_bytes(show["generators"])))
         if show["pairs"] is not None:
             g, nearest = show["pairs"]
             pairs = np.concatenate([np.concatenate(list(g), axis=1), np.concatenate(list(nearest), axis=1)], axis=0)
@@ -340,14 +348,9 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
         if n > pool.min():
             raise ParameterError(f"size {n} images per class is more than the training pool holds for class "
                                  f"{train.class_names[int(pool.argmin())]!r} ({int(pool.min())}); use sizes <= {int(pool.min())}")
-    from ..synthesizers.image import ImageGAN
-
-    known = set(ImageGAN.param_table())
-    bad = [k for k in cfg.gan_params if k not in known or k in ("random_state", "verbose", "checkpoint_dir")]
-    if bad:
-        raise ParameterError(f"gan_params {bad} are not ImageGAN parameters one can set here")
-    for g in {IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters} - {None}:
-        ImageGAN(**{**GENERATORS[g], **cfg.gan_params})._validate_params()  # a bad value fails here, not in every cell
+    # the generators in use (ImageGAN's table where none is: gan_params must still make sense)
+    for g in sorted({IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters} - {None} or {"cgan"}):
+        make_generator(g, 0, cfg.gan_params)._validate_params()  # a bad value fails here, not in every cell
 
 
 __all__ = ["run_image_boost", "ImageTask", "ImageBoostConfig", "METRICS", "LOWER_IS_BETTER", "CNN_MODELS"]

@@ -251,5 +251,48 @@ def quality_table(generated: ImageData, real: ImageData, net: FeatureNet, per_cl
     return rows
 
 
+def generator_diagnostics(model, reference: ImageData, net: FeatureNet, n: int = 1000, seed: int = 0,
+                          kid_subset: int = 500) -> dict:
+    """What each of a multi-generator model's generators makes (MADGAN): ``n`` images from the uniform
+    mixture (``model.sample_generators``), judged in ``net``'s feature space against ``reference``
+    (real images) and by ``net`` as a classifier.
+
+    - ``class_shares``: the share of each class among all ``n`` images (mode coverage; for an
+      unlabelled model every class near 1/K means no mode is missed);
+    - ``per_generator``: per generator its count, KID against ``reference``, class shares and, for
+      a labelled model, the share ``net`` names as the asked class (label agreement);
+    - ``pairwise``: (k, k) mean feature distance between generator i's and generator j's images
+      (diagonal: within one generator); ``between_within`` = mean off-diagonal / mean diagonal
+      (> 1: the generators make images more unlike each other's than their own)."""
+    imgs, gens = model.sample_generators(n, random_state=seed)
+    k, K = int(model.n_generators), reference.n_classes
+    f, fr = net.features(imgs), net.features(reference)
+    named = net.probabilities(imgs).argmax(1)
+    shares = lambda idx: (np.bincount(named[idx], minlength=K) / max(len(idx), 1)).tolist()  # noqa: E731
+    per = []
+    for j in range(k):
+        idx = np.flatnonzero(gens == j)
+        row = {"generator": j, "n": int(len(idx)), "class_shares": shares(idx),
+               "kid": kid(fr, f[idx], n_subsets=20, subset_size=kid_subset)[0] if len(idx) > 2 else float("nan")}
+        if imgs.labels is not None:
+            row["agreement"] = float((named[idx] == imgs.labels[idx]).mean()) if len(idx) else float("nan")
+        per.append(row)
+    rng = np.random.default_rng(seed)
+    sub = [f[rng.permutation(np.flatnonzero(gens == j))[:200]] for j in range(k)]
+    pair = np.full((k, k), np.nan)
+    for i in range(k):
+        for j in range(k):
+            if len(sub[i]) and len(sub[j]):
+                pair[i, j] = float(np.sqrt(((sub[i][:, None, :] - sub[j][None, :, :]) ** 2).sum(-1)).mean())
+    off = pair[~np.eye(k, dtype=bool)]
+    out = {"class_shares": shares(np.arange(len(imgs))), "per_generator": per, "pairwise": pair.tolist(),
+           "between_within": float(np.nanmean(off) / np.nanmean(np.diag(pair))) if k > 1 else float("nan"),
+           "kid": kid(fr, f, n_subsets=20, subset_size=kid_subset)[0]}
+    if imgs.labels is not None:
+        out["agreement"] = float((named == imgs.labels).mean())
+    return out
+
+
 __all__ = ["FeatureNet", "dataset_feature_net", "random_feature_net", "fid", "kid", "prdc", "cas", "memorisation",
-           "nearest_training_images", "quality_table", "cache_dir", "classifier_module"]
+           "nearest_training_images", "quality_table", "cache_dir", "classifier_module",
+           "generator_diagnostics"]

@@ -100,6 +100,16 @@ def image_showcase_section(directory: Path, figures: Path) -> str:
     if (directory / "grid.png").is_file():
         out.append("<h3>Generated images, one row per class</h3>")
         out.append(_img(directory / "grid.png", f"{aug} samples", "Each row asks the generator for one class."))
+    if (directory / "generators.png").is_file():
+        out.append("<h3>One row per generator</h3>")
+        gd = meta.get("generators") or {}
+        cap = "Row j: generator j's image of each class (MAD-GAN: do the generators make different images?)."
+        if gd.get("per_generator"):
+            cap += " KID x 1000 per generator: " + ", ".join(f"{1000 * r['kid']:.1f}" for r in gd["per_generator"]) + "."
+        if gd.get("between_within") is not None:
+            cap += (f" Mean feature distance between generators / within one: {gd['between_within']:.2f}"
+                    " (> 1: they differ).")
+        out.append(_img(directory / "generators.png", f"{aug} generators", cap))
     if (directory / "nearest.png").is_file():
         dist = meta.get("nearest_distances")
         cap = "Top: one generated image per class; bottom: its nearest real training image (pixel distance)."
