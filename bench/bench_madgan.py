@@ -52,6 +52,9 @@ def quality(a) -> None:
             m.fit(sub if m.conditioning is not None else sub.images)
             fit_s = time.perf_counter() - t0
             d = generator_diagnostics(m, ref, net, n=2000, seed=seed)
+            if m.conditioning is not None:  # the asked (label) or the labeller's (classifier) labels against the feature CNN
+                s = m.sample(2000, random_state=seed)
+                d["agreement"] = float((net.probabilities(s).argmax(1) == s.labels).mean())
             shares = np.asarray(d["class_shares"])
             row = {"config": _label(cfg), "seed": seed, "fit_s": round(fit_s, 1),
                    "s_per_epoch": round(float(m.history_["seconds"].mean()), 3), "kid": round(1000 * d["kid"], 2),

@@ -158,3 +158,10 @@ def test_cli_fit_madgan_and_sample_one_generator(tmp_path):
     assert r.exit_code == 1 and "generator=3 must be an integer in [0, 2]" in r.output
     r = runner.invoke(app, ["images", "fit", "digits", "--generators", "3", "-o", str(tmp_path / "x")])
     assert r.exit_code == 1 and "--n-generators is an option of --model madgan" in r.output
+
+
+def test_kid_selection_in_every_conditioning(digits):
+    for conditioning in ("label", "classifier"):
+        m = MADGAN(n_generators=2, conditioning=conditioning, select_epoch="kid", select_every=1, epochs=2,
+                   classifier_epochs=1, verbose=False, random_state=0).fit(digits)
+        assert m.selection_["epoch"] in (1, 2) and len(m.selection_["log"]) == 2

@@ -153,6 +153,7 @@ class _KIDSelector:
         self.val_features = net.features(val)
         self.best, self.best_epoch, self.best_state = math.inf, 0, None
         self.log: list[dict] = []
+        self.labelled = True  # False: the generator takes no labels (its images are compared unlabelled)
 
     def callback(self, trainer: Trainer, row: dict) -> None:
         if trainer.epoch % self.every and trainer.epoch != trainer.config.epochs:
@@ -160,7 +161,7 @@ class _KIDSelector:
         g = self.gan
         labels = self.val.labels
         n = max(len(self.val), 100)
-        codes = None if labels is None else np.resize(labels, n)
+        codes = None if labels is None or not self.labelled else np.resize(labels, n)
         fake = g._generate(codes, n, self.rng)
         value = self._kid(self.val_features, self.net.features(fake), n_subsets=20, subset_size=500)[0]
         row["val_kid"] = value

@@ -211,7 +211,10 @@ class MADGAN(ImageGAN):
                                       cache=False)
             self.labeller_.load_state_dict(net.net.state_dict())
             self.labeller_.eval()
-        return super()._training_plan(source, rng, g)
+        plan = super()._training_plan(source, rng, g)
+        if getattr(self, "_selector", None) is not None:  # KID selection compares the networks' own images
+            self._selector.labelled = self._gan_classes > 0
+        return plan
 
     # -- sample -----------------------------------------------------------------------------
     @torch.no_grad()
