@@ -209,14 +209,12 @@ class ImageTask:
                 for r in quality_table(many, test, n_, per_class=name == "trained"):
                     quality.append({"feature_net": name, **r})
             show["quality"] = pd.DataFrame(quality)
-            k = int(getattr(gan, "n_generators", 1))
-            if k > 1:  # MADGAN: one row per generator (its image of each class), what each generator makes
-                rows = [gan.sample(per, np.arange(per) % seen.n_classes, generator=j, random_state=j).images
-                        for j in range(k)]
-                show["generators"] = grid_array(ImageData(np.concatenate(rows)), per_row=per)
-                meta["generators"] = generator_diagnostics(gan, test, net, n=max(500, 100 * k), seed=0)
             meta["cas"] = cas(synthesize(gan, seen, 1.0, seed), test, seed=seed)
             meta["memorisation"] = memorisation(many, seen, test)
+            k = int(getattr(gan, "n_generators", 1))
+            if k > 1:  # MADGAN: one row per generator, and what each generator makes
+                show["generators"] = grid_array(gan.generator_rows(per), per_row=per)
+                meta["generators"] = generator_diagnostics(gan, test, net, n=max(500, 100 * k), seed=0)
         except Exception as e:
             meta["quality_error"] = f"{type(e).__name__}: {e}"
         return show

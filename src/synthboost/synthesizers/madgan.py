@@ -314,22 +314,25 @@ class MADGAN(ImageGAN):
         imgs, gens = self._raw(int(n), rng, codes)
         return (ImageData(imgs, codes, list(self.class_names_)) if codes is not None else ImageData(imgs)), gens
 
+    def generator_rows(self, per: int = 10, random_state: Any = 0) -> ImageData:
+        """``per`` images from each generator in turn (k * per images, generator-major). With label
+        conditioning image i of a row is of class i mod K; otherwise the generator's own images, unlabelled."""
+        self._check_fitted()
+        parts = []
+        for j in range(self.n_generators):
+            rng = self._rng_for(None if random_state is None else int(random_state) * 7919 + j)  # a stream per row
+            codes = np.arange(per) % len(self.class_names_) if self._gan_classes else None
+            parts.append(self._raw(per, rng, codes, generator=j)[0])
+        return ImageData(np.concatenate(parts))
+
     def save_grid(self, path, per_class: int = 10, random_state: Any = 0, rows: str = "class"):
-        """A PNG grid: one row per class (``rows="class"``) or one row per generator (``rows="generator"``;
-        with labels, row j shows generator j's image of each class)."""
+        """A PNG grid: one row per class (``rows="class"``) or one row per generator (``rows="generator"``,
+        see :meth:`generator_rows`)."""
         if rows == "class":
             return super().save_grid(path, per_class=per_class, random_state=random_state)
         if rows != "generator":
             raise ParameterError(f"rows={rows!r} must be 'class' or 'generator'")
-        self._check_fitted()
-        parts = []
-        for j in range(self.n_generators):
-            labels = None
-            if self.class_names_:
-                labels = np.arange(per_class) % len(self.class_names_)
-            seed = None if random_state is None else int(random_state) * 7919 + j  # a stream per row
-            parts.append(self.sample(per_class, labels, generator=j, random_state=seed).images)
-        return ImageData(np.concatenate(parts)).save_grid(path, per_row=per_class)
+        return self.generator_rows(per_class, random_state).save_grid(path, per_row=per_class)
 
 
 __all__ = ["MADGAN", "shared_stages", "SHARES"]
