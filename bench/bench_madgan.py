@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench_images import ci, subsample
+from bench_images import ci, subsample  # bench/ is on sys.path when a script in it runs
 
 
 def _label(cfg: dict) -> str:
@@ -57,12 +57,12 @@ def quality(a) -> None:
                 d["agreement"] = float((net.probabilities(s).argmax(1) == s.labels).mean())
             shares = np.asarray(d["class_shares"])
             row = {"config": _label(cfg), "seed": seed, "fit_s": round(fit_s, 1),
-                   "s_per_epoch": round(float(m.history_["seconds"].mean()), 3), "kid": round(1000 * d["kid"], 2),
+                   "s_per_epoch": round(float(m.history_["seconds"].mean()), 3), "kid": round(d["kid"], 3),
                    "agreement": round(d.get("agreement", float("nan")), 3),
                    "min_share": round(float(shares.min()), 3), "max_share": round(float(shares.max()), 3),
                    "classes_5_15": int(((shares >= 0.05) & (shares <= 0.15)).sum()),
                    "between_within": round(d["between_within"], 3),
-                   "kid_per_generator": [round(1000 * r["kid"], 2) for r in d["per_generator"]],
+                   "kid_per_generator": [round(r["kid"], 3) for r in d["per_generator"]],
                    "g_shares": [[round(x, 2) for x in r["class_shares"]] for r in d["per_generator"]]}
             print(json.dumps(row), flush=True)
             rows.append(row)
@@ -71,7 +71,7 @@ def quality(a) -> None:
                 tag = "_".join(f"{k}-{v}" for k, v in cfg.items()) or "defaults"
                 m.save_grid(Path(a.figures) / f"madgan_{a.dataset}_{a.per_class}_{tag}.png", per_class=10, rows="generator")
     print(f"\n{a.dataset}, {a.per_class} per class, seeds 0-{a.seeds - 1} (mean ± 95 % t-interval)\n")
-    print("| setting | fit s | s / epoch | KID x 1000 | agreement | class shares min-max | classes in [5 %, 15 %] | between / within |")
+    print("| setting | fit s | s / epoch | KID | agreement | class shares min-max | classes in [5 %, 15 %] | between / within |")
     print("|---|---:|---:|---:|---:|---|---:|---:|")
     for cfg in dict.fromkeys(r["config"] for r in rows):
         g = [r for r in rows if r["config"] == cfg]

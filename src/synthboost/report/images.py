@@ -105,7 +105,7 @@ def image_showcase_section(directory: Path, figures: Path) -> str:
         gd = meta.get("generators") or {}
         cap = "Row j: generator j's image of each class (MAD-GAN: do the generators make different images?)."
         if gd.get("per_generator"):
-            cap += " KID x 1000 per generator: " + ", ".join(f"{1000 * r['kid']:.1f}" for r in gd["per_generator"]) + "."
+            cap += " KID per generator: " + ", ".join(f"{r['kid']:.2f}" for r in gd["per_generator"]) + "."
         if gd.get("between_within") is not None:
             cap += (f" Mean feature distance between generators / within one: {gd['between_within']:.2f}"
                     " (> 1: they differ).")
