@@ -115,10 +115,21 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("._") or "x"
 
 
-def _img(path: Path, alt: str, caption: str | None = None) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+def _img(path: Path, alt: str, caption: str | None = None, min_width: int | None = None) -> str:
+    """An embedded PNG; with ``min_width``, a smaller image (e.g. a grid of 8x8 digits) is shown enlarged
+    by a whole factor, pixels kept sharp."""
+    raw = Path(path).read_bytes()
+    data = base64.b64encode(raw).decode("ascii")
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
-    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}">{cap}</figure>'
+    style = ""
+    if min_width:
+        from PIL import Image
+        import io
+
+        w = Image.open(io.BytesIO(raw)).size[0]
+        if 0 < w < min_width:
+            style = f' style="width:{w * min(8, -(-min_width // w))}px;image-rendering:pixelated"'
+    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}"{style}>{cap}</figure>'
 
 
 def _kv_table(items: dict[str, Any], notes: dict[str, str] | None = None) -> str:

@@ -99,7 +99,8 @@ def image_showcase_section(directory: Path, figures: Path) -> str:
     out.append(_kv_table(facts))
     if (directory / "grid.png").is_file():
         out.append("<h3>Generated images, one row per class</h3>")
-        out.append(_img(directory / "grid.png", f"{aug} samples", "Each row asks the generator for one class."))
+        out.append(_img(directory / "grid.png", f"{aug} samples", "Each row asks the generator for one class.",
+                        min_width=400))
     if (directory / "generators.png").is_file():
         out.append("<h3>One row per generator</h3>")
         gd = meta.get("generators") or {}
@@ -109,14 +110,14 @@ def image_showcase_section(directory: Path, figures: Path) -> str:
         if gd.get("between_within") is not None:
             cap += (f" Mean feature distance between generators / within one: {gd['between_within']:.2f}"
                     " (> 1: they differ).")
-        out.append(_img(directory / "generators.png", f"{aug} generators", cap))
+        out.append(_img(directory / "generators.png", f"{aug} generators", cap, min_width=400))
     if (directory / "nearest.png").is_file():
         dist = meta.get("nearest_distances")
         cap = "Top: one generated image per class; bottom: its nearest real training image (pixel distance)."
         if dist:
             cap += " Distances: " + ", ".join(f"{d:.2f}" for d in dist) + "."
         out.append("<h3>Nearest real neighbours</h3>")
-        out.append(_img(directory / "nearest.png", f"{aug} nearest neighbours", cap))
+        out.append(_img(directory / "nearest.png", f"{aug} nearest neighbours", cap, min_width=400))
     if (directory / "history.csv").is_file():
         history = read_table(directory / "history.csv")
         if not history.empty:
