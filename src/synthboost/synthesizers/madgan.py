@@ -108,6 +108,9 @@ class MADGAN(ImageGAN):
         One-sided: a real image's target is this on the real class (ce and minimax; 1 = off).
     confidence : float
         With conditioning="classifier": the least class probability an image needs to be kept.
+    batch_size : int or None
+        Real images per step (as many generated ones, B / k per generator): rounded up to a
+        multiple of k, at least 2 k (each generator's BatchNorm needs two images).
     """
 
     _params = pick(_ORDER, *_OWN, *(_BY_NAME[n] for n in ("width", "embed_dim", "dropout", "spectral_norm", "diffaugment",
@@ -127,13 +130,13 @@ class MADGAN(ImageGAN):
         return self._fit((images, labels), resume=resume, callbacks=callbacks)
 
     def _prepare(self, images, labels=None):
+        if self.conditioning is None:  # an unlabelled MAD-GAN: labels, if given, are not used
+            images, labels = (images.images if isinstance(images, ImageData) else images), None
         data = super()._prepare(images, labels)
         if self.conditioning is not None and data.labels is None:
             raise ParameterError(f"conditioning={self.conditioning!r} needs labels: fit(images, labels), or "
                                  "MADGAN(conditioning=None) for unlabelled images")
         shared_stages(self.share, data.shape[0])  # a share that does not fit the network is refused here
-        if self.conditioning is None and data.labels is not None:
-            data = ImageData(data.images)  # an unlabelled MAD-GAN: the labels are not used
         return data
 
     @property
