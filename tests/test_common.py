@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 
 import synthboost
-from synthboost import MADGAN, ConfidenceGAN, ImageGAN, ModelFileError, NotFittedError, TabularGAN, datasets
+from synthboost import MADGAN, ConfidenceGAN, ImageGAN, ModelFileError, TimeSeriesGAN, NotFittedError, TabularGAN, datasets
 from synthboost.base import REGISTRY
 
 
@@ -38,6 +38,8 @@ CASES = {
     "ImageGAN": lambda: (ImageGAN(epochs=2, select_epoch=None, verbose=False, random_state=0),
                          (datasets.load("digits").subset(np.arange(200)),), {},
                          lambda m, seed: m.sample(20, random_state=seed)),
+    "TimeSeriesGAN": lambda: (TimeSeriesGAN(epochs=2, verbose=False, random_state=0), (datasets.load("sines", n=100),), {},
+                              lambda m, seed: m.sample(20, random_state=seed)),
     "MADGAN": lambda: (MADGAN(n_generators=2, epochs=2, verbose=False, random_state=0),
                        (datasets.load("digits").subset(np.arange(200)),), {},
                        lambda m, seed: m.sample(20, random_state=seed)),
@@ -47,6 +49,8 @@ CASES = {
 def same(a, b) -> bool:
     if isinstance(a, pd.DataFrame):
         return a.equals(b)
+    if isinstance(a, np.ndarray):
+        return np.array_equal(a, b)
     return np.array_equal(a.images, b.images) and np.array_equal(a.labels, b.labels)
 
 

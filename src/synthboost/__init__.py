@@ -12,8 +12,8 @@ from .errors import (
     TrainingDivergedError,
 )
 from .augment import GANResampler, enhance
-from .containers import ImageData, TableData
-from .synthesizers import MADGAN, ConfidenceGAN, ImageGAN, TabularGAN, load
+from .containers import ImageData, SeriesData, TableData
+from .synthesizers import MADGAN, ConfidenceGAN, ImageGAN, TabularGAN, TimeSeriesGAN, load
 
 __version__ = "0.1.0"
 
@@ -24,6 +24,8 @@ __all__ = [
     "ImageData",
     "TableData",
     "TabularGAN",
+    "TimeSeriesGAN",
+    "SeriesData",
     "GANResampler",
     "enhance",
     "load",

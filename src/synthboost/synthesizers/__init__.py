@@ -7,6 +7,7 @@ from .confidence import ConfidenceGAN
 from .image import ImageGAN
 from .madgan import MADGAN
 from .tabular import TabularGAN
+from .timeseries import TimeSeriesGAN
 
 
 def load(directory: str | Path, *, device: str | None = None) -> BaseSynthesizer:
@@ -14,4 +15,4 @@ def load(directory: str | Path, *, device: str | None = None) -> BaseSynthesizer
     return BaseSynthesizer.load(directory, device=device)
 
 
-__all__ = ["ConfidenceGAN", "ImageGAN", "MADGAN", "TabularGAN", "load"]
+__all__ = ["ConfidenceGAN", "ImageGAN", "MADGAN", "TabularGAN", "TimeSeriesGAN", "load"]

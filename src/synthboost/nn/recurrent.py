@@ -1,0 +1,100 @@
+"""Networks for windows of a multivariate series: (B, T, F) samples.
+
+- :class:`GRUGenerator`: noise (B, T, Z) i.i.d. per step (plus, optionally, one latent per window
+  repeated over the steps) -> GRU -> per step Linear + LayerNorm + LeakyReLU + dropout 0.1 ->
+  Linear (+ sigmoid for [0, 1]-scaled data): the study's design.
+- :class:`GRUCritic`: GRU over the window, a linear read-out of the last hidden state (B, 1).
+  Not batch-coupled; its cuDNN kernel has no double backward, which it declares
+  (``double_backward_ok = False``) so the gradient penalty runs with cuDNN off on CUDA.
+- :class:`ConvCritic`: 1-D convolutions over time (LeakyReLU, dropout), mean over time, linear.
+- :class:`DenseGenerator` / :class:`DenseCritic`: the study's first, dense design on the
+  flattened window (3 linear layers; the critic with ReLU + dropout 0.2), for comparison.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .base import Critic, Generator
+from .blocks import Dropout
+
+
+class _Out(nn.Module):
+    def __init__(self, bounded: bool):
+        super().__init__()
+        self.bounded = bounded
+
+    def forward(self, x):
+        return torch.sigmoid(x) if self.bounded else x
+
+
+class GRUGenerator(Generator):
+    def __init__(self, noise_dim: int, features: int, window: int, hidden: int = 64, layers: int = 2,
+                 latent_dim: int = 0, bounded: bool = True):
+        super().__init__()
+        self.noise_dim, self.window, self.latent_dim = noise_dim, window, latent_dim
+        self.gru = nn.GRU(noise_dim + latent_dim, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.LeakyReLU(0.2), Dropout(0.1),
+                                  nn.Linear(hidden, features), _Out(bounded))
+
+    def sample_noise(self, n: int, rng: torch.Generator) -> torch.Tensor:
+        """(n, T, Z) i.i.d. per step, then (n, T, L) of one latent per window repeated over the steps."""
+        z = torch.randn(n, self.window, self.noise_dim, generator=rng, device=rng.device)
+        if self.latent_dim:
+            w = torch.randn(n, 1, self.latent_dim, generator=rng, device=rng.device).expand(n, self.window, self.latent_dim)
+            z = torch.cat([z, w], dim=2)
+        return z
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        h, _ = self.gru(z)  # (B, T, H)
+        return self.head(h)  # (B, T, F)
+
+
+class GRUCritic(Critic):
+    double_backward_ok = False
+
+    def __init__(self, features: int, hidden: int = 64, layers: int = 1):
+        super().__init__()
+        self.gru = nn.GRU(features, hidden, num_layers=layers, batch_first=True)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        h, _ = self.gru(x)  # (B, T, H)
+        return self.out(h[:, -1])  # (B, 1)
+
+
+class ConvCritic(Critic):
+    def __init__(self, features: int, hidden: int = 64, dropout: float = 0.2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv1d(features, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout),
+                                  nn.Conv1d(hidden, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout))
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.body(x.transpose(1, 2))  # (B, F, T) -> (B, H, T)
+        return self.out(h.mean(dim=2))  # (B, 1)
+
+
+class DenseGenerator(Generator):
+    def __init__(self, noise_dim: int, features: int, window: int, hidden: int = 64, bounded: bool = True):
+        super().__init__()
+        self.noise_dim, self.window, self.features = noise_dim, window, features
+        self.net = nn.Sequential(nn.Linear(noise_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2 * hidden), nn.ReLU(),
+                                 nn.Linear(2 * hidden, window * features), _Out(bounded))
+
+    def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z).view(-1, self.window, self.features)  # (B, Z) -> (B, T, F)
+
+
+class DenseCritic(Critic):
+    def __init__(self, features: int, window: int, hidden: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(window * features, 2 * hidden), nn.ReLU(), Dropout(0.2),
+                                 nn.Linear(2 * hidden, hidden), nn.ReLU(), Dropout(0.2), nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x.flatten(1))  # (B, T*F) -> (B, 1)
+
+
+__all__ = ["GRUGenerator", "GRUCritic", "ConvCritic", "DenseGenerator", "DenseCritic"]

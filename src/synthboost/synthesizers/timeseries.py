@@ -1,0 +1,199 @@
+"""TimeSeriesGAN: a GAN on windows of a short multivariate series (GRU WGAN-GP by default).
+
+``fit(X)`` takes windows (N, T, F), a :class:`~synthboost.containers.SeriesData` (a series is cut
+into windows of ``window`` steps every ``stride``; windows are taken as they are), or a table
+(read with :func:`~synthboost.data.sequences.from_frame`, ``time_column`` and ``columns``).
+Each column is scaled as ``scaling`` says (fitted on the training data only) and restored on
+sampling. ``sample(n)`` returns windows in the form it was given: an array (n, T, F), or a long
+table with the columns ``window``, ``step`` and the value columns.
+
+This is the series family's first part: generation of windows on the one engine. Context
+continuation, upsampling, warm start and the forecasting experiment are not built yet.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..base import Param, choice, number
+from ..containers import SeriesData
+from ..data.sequences import SCALINGS, SeriesScaler, from_frame, make_windows
+from ..errors import ParameterError, SchemaError
+from ..nn.base import Batch
+from ..nn.init import build
+from ..nn.recurrent import ConvCritic, DenseCritic, DenseGenerator, GRUCritic, GRUGenerator
+from ..training.engine import TrainingConfig
+from ._gan import GANSynthesizer, pick
+
+SAMPLE_CHUNK = 4096
+
+
+class _WindowSource:
+    """Real windows (B, T, F) for the engine, drawn uniformly."""
+
+    def __init__(self, x: torch.Tensor):
+        self.x, self.n_rows = x, len(x)
+
+    def sample(self, b: int, rng: torch.Generator) -> Batch:
+        return Batch(self.x[torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)])
+
+    def sample_condition(self, b: int, rng: torch.Generator):
+        return None
+
+
+def _scaling_check(name: str, value: Any) -> None:
+    if value not in SCALINGS:
+        raise ParameterError(f"{name}={value!r} must be one of {', '.join(SCALINGS)}")
+
+
+_OWN = (
+    Param("window", 24, int, "Steps per window.", number(integer=True, low=2)),
+    Param("stride", 1, int, "Steps between the starts of consecutive training windows.", number(integer=True, low=1)),
+    Param("architecture", "gru", str, "Networks: gru (GRU generator and critic), conv (GRU generator, 1-D conv "
+          "critic) or dense (the study's dense design).", choice("gru", "conv", "dense")),
+    Param("hidden", 64, int, "Hidden width of the networks.", number(integer=True, low=2)),
+    Param("layers", 2, int, "GRU layers of the generator.", number(integer=True, low=1)),
+    Param("latent_dim", 0, int, "Width of a per-window latent added to the per-step noise (0 = none).",
+          number(integer=True, low=0)),
+    Param("scaling", "minmax", str, "Per-column scaling: minmax, standard, log1p (counts) or diff.", _scaling_check),
+    Param("time_column", None, Optional[str], "Table input: the time column (its step is inferred)."),
+    Param("columns", None, Optional[Sequence[str]], "Table input: the value columns (default: every numeric one)."),
+)
+_ORDER = ("window", "stride", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
+          "latent_dim", "lr", "n_critic", "scaling", "time_column", "columns", "lr_schedule", "on_divergence",
+          "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
+
+
+class TimeSeriesGAN(GANSynthesizer):
+    """A GAN for windows of a multivariate series.
+
+    Parameters
+    ----------
+    window : int
+        Steps per window T (an array of windows sets it from its shape).
+    architecture : {"gru", "conv", "dense"}
+        GRU generator (+ LayerNorm head) with a GRU critic, the same generator with a 1-D conv
+        critic, or the study's dense networks on flattened windows.
+    objective : {"wgan-gp", "bce", "hinge", "wgan"}
+        WGAN-GP by default (the study moved to a Wasserstein loss when D won and G's gradients vanished).
+    scaling : {"minmax", "standard", "log1p", "diff"}
+        Per-column scaling, fitted on the training data and undone on sampling; counts come
+        back as non-negative integers.
+    """
+
+    _params = pick(_ORDER, *_OWN, objective={"default": "wgan-gp"},
+                   noise_dim={"default": 8, "help": "Noise per step (per window for dense)."})
+    _init_scheme = "kaiming"
+
+    def fit(self, X: Any, *, resume: bool = False, callbacks: Sequence[Callable] = ()) -> "TimeSeriesGAN":
+        """Learn windows of ``X`` (see the module docstring)."""
+        return self._fit((X,), resume=resume, callbacks=callbacks)
+
+    def _prepare(self, X):
+        self._form = "array"
+        if isinstance(X, pd.DataFrame):
+            X = from_frame(X, self.time_column, self.columns)
+            self._form = "table"
+        if isinstance(X, SeriesData):
+            self.columns_ = list(X.columns)
+            if X.mask is not None:
+                raise SchemaError("this series has missing values (a mask); TimeSeriesGAN does not model masks yet: "
+                                  "fill them first")
+            if X.is_windows:
+                return X.values
+            self._series = X.values
+            return X.values
+        x = np.asarray(X, dtype=np.float64)
+        if x.ndim != 3:
+            raise SchemaError(f"windows must be an array (N, T, F); got shape {x.shape} (a table or SeriesData is "
+                              "cut into windows of `window` steps)")
+        if not np.isfinite(x).all():
+            raise SchemaError("the windows hold NaN or infinite values")
+        self.columns_ = [f"x{j}" for j in range(x.shape[2])]
+        return x
+
+    def _encode(self, x: np.ndarray, rng: np.random.Generator) -> _WindowSource:
+        series = x.ndim == 2
+        if not series and self.scaling == "diff":
+            raise ParameterError("scaling='diff' needs one series (its steps in order), not separate windows")
+        flat = x if series else x.reshape(-1, x.shape[2])
+        self.scaler_ = SeriesScaler(self.scaling).fit(flat)
+        if series:
+            w = make_windows(self.scaler_.transform(x), self.window, self.stride)
+        else:
+            w = self.scaler_.transform(flat).reshape(x.shape)
+        if len(w) < 2:
+            raise SchemaError(f"{len(w)} window(s) of {w.shape[1]} steps; a GAN needs at least 2")
+        self.window_, self.n_features_, self.n_windows_ = int(w.shape[1]), int(w.shape[2]), int(len(w))
+        self.form_ = self._form
+        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device))
+
+    def _training_config(self, n_rows: int, objective) -> TrainingConfig:
+        batch = self.batch_size or int(min(128, max(2, n_rows)))
+        steps_per_epoch = math.ceil(n_rows / batch)
+        epochs = self.epochs or int(min(2000, max(50, math.ceil(2000 / steps_per_epoch))))
+        lr = self.lr or (1e-3 if self.objective == "wgan-gp" else 2e-4)
+        return TrainingConfig(
+            epochs=int(epochs), batch_size=int(batch), noise_dim=int(self.noise_dim),
+            n_critic=int(self.n_critic or objective.default_n_critic), lr_g=lr, lr_d=lr,
+            lr_schedule=self.lr_schedule, on_divergence=self.on_divergence, snapshot_every=10,
+            checkpoint_dir=self.checkpoint_dir, checkpoint_every=self.checkpoint_every, verbose=self.verbose)
+
+    def _build_networks(self) -> None:
+        T, F, H = self.window_, self.n_features_, self.hidden
+        bounded = self.scaling in ("minmax", "log1p")  # scaled to [0, 1]: a sigmoid output
+        if self.architecture == "dense":
+            self.generator_ = build(lambda: DenseGenerator(self.noise_dim, F, T, H, bounded)).to(self.device)
+            self.discriminator_ = build(lambda: DenseCritic(F, T, H)).to(self.device)
+            return
+        self.generator_ = build(lambda: GRUGenerator(self.noise_dim, F, T, H, self.layers, self.latent_dim,
+                                                     bounded)).to(self.device)
+        critic = (lambda: GRUCritic(F, H)) if self.architecture == "gru" else (lambda: ConvCritic(F, H))
+        self.discriminator_ = build(critic).to(self.device)
+
+    # -- sample -----------------------------------------------------------------------------
+    @torch.no_grad()
+    def _generate(self, n: int, rng: torch.Generator) -> np.ndarray:
+        G = self.generator_
+        was = G.training
+        G.eval()
+        try:
+            parts = [G(G.sample_noise(min(SAMPLE_CHUNK, n - a), rng)).cpu().numpy() for a in range(0, n, SAMPLE_CHUNK)]
+        finally:
+            G.train(was)
+        z = np.concatenate(parts) if parts else np.zeros((0, self.window_, self.n_features_))
+        return self.scaler_.inverse_transform(z.astype(np.float64))  # (n, T, F) in units
+
+    def sample(self, n: int, *, random_state: Any = None):
+        """``n`` windows: an array (n, T, F), or for table input a long table (window, step, columns)."""
+        self._check_fitted()
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ParameterError(f"n={n!r} must be a non-negative integer")
+        w = self._generate(int(n), self._rng_for(random_state))
+        if self.form_ != "table":
+            return w
+        T = self.window_
+        df = pd.DataFrame(w.reshape(-1, self.n_features_), columns=self.columns_)
+        df.insert(0, "step", np.tile(np.arange(T), int(n)))
+        df.insert(0, "window", np.repeat(np.arange(int(n)), T))
+        return df
+
+    # -- persistence -------------------------------------------------------------------------
+    def _data_state(self) -> dict:
+        return {"window": self.window_, "n_features": self.n_features_, "n_windows": self.n_windows_,
+                "columns": self.columns_, "form": self.form_, "scaler": self.scaler_.state()}
+
+    def _restore_data(self, meta: dict) -> None:
+        self.window_, self.n_features_, self.n_windows_ = int(meta["window"]), int(meta["n_features"]), int(meta["n_windows"])
+        self.columns_, self.form_ = list(meta["columns"]), str(meta["form"])
+        s = meta["scaler"]
+        self.scaler_ = SeriesScaler(s["method"])
+        self.scaler_.params_ = s["params"]
+
+
+__all__ = ["TimeSeriesGAN"]

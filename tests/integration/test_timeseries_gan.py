@@ -1,0 +1,59 @@
+"""TimeSeriesGAN on small windows, a few epochs: shapes, forms, units, persistence, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthboost import ParameterError, SchemaError, TimeSeriesGAN, datasets, load
+
+
+def weekly(n=120):
+    rng = np.random.default_rng(0)
+    t = pd.date_range("2010-01-04", periods=n, freq="W-MON")
+    return pd.DataFrame({"week": t, "cases": rng.poisson(30 + 20 * np.sin(np.arange(n) / 8)),
+                         "temp": 10 + 8 * np.sin(np.arange(n) / 8 + 1) + rng.normal(size=n)})
+
+
+@pytest.mark.parametrize("architecture", ["gru", "conv", "dense"])
+def test_windows_in_windows_out(architecture):
+    x = datasets.load("sines", n=128).values
+    m = TimeSeriesGAN(architecture=architecture, epochs=2, verbose=False, random_state=0).fit(x)
+    s = m.sample(10)
+    assert s.shape == (10, 24, 5) and np.isfinite(s).all()
+    assert s.min() >= 0 and s.max() <= 1  # minmax scaling and a sigmoid output: the training range
+    assert {"g_loss", "d_loss", "gp"} <= set(m.history_.columns) and (m.history_["gp"] > 0).any()
+
+
+def test_table_in_long_table_out_with_counts_kept_counts(tmp_path):
+    df = weekly()
+    m = TimeSeriesGAN(window=12, stride=2, time_column="week", scaling="log1p", epochs=2, verbose=False,
+                      random_state=0).fit(df)
+    out = m.sample(3)
+    assert list(out.columns) == ["window", "step", "cases", "temp"] and len(out) == 3 * 12
+    assert (out["cases"] >= 0).all() and np.array_equal(out["cases"], out["cases"].round())
+    assert m.n_windows_ == (120 - 12) // 2 + 1
+    m.save(tmp_path / "ts")
+    back = load(tmp_path / "ts")
+    assert isinstance(back, TimeSeriesGAN)
+    assert back.sample(4, random_state=7).equals(m.sample(4, random_state=7))
+
+
+def test_first_differences_restore_levels():
+    df = weekly()
+    m = TimeSeriesGAN(window=10, time_column="week", columns=["temp"], scaling="diff", epochs=1, verbose=False,
+                      random_state=0).fit(df)
+    out = m.sample(2)
+    assert list(out.columns) == ["window", "step", "temp"] and np.isfinite(out["temp"]).all()
+
+
+def test_bad_input_gets_one_clear_error():
+    with pytest.raises(SchemaError, match="must be an array"):
+        TimeSeriesGAN(epochs=1, verbose=False).fit(np.zeros((10, 3)))
+    with pytest.raises(SchemaError, match=r"columns \['city'\] are not numeric"):
+        TimeSeriesGAN(epochs=1, verbose=False, time_column="week").fit(weekly().assign(city="Győr"))
+    with pytest.raises(SchemaError, match="shorter than two windows"):
+        TimeSeriesGAN(window=80, epochs=1, verbose=False, time_column="week").fit(weekly())
+    with pytest.raises(ParameterError, match="needs one series"):
+        TimeSeriesGAN(scaling="diff", epochs=1, verbose=False).fit(datasets.load("sines", n=20).values)
+    with pytest.raises(ParameterError, match="architecture='lstm'"):
+        TimeSeriesGAN(architecture="lstm", epochs=1, verbose=False).fit(datasets.load("sines", n=20).values)
