@@ -1,0 +1,81 @@
+"""TimeSeriesGAN against TimeGAN's scores on sines (and Stocks), 2 CPU cores, no GPU.
+
+    sines   fit on --n windows of TimeGAN's sines (length 24, 5 features) per setting and seed;
+            discriminative score (post-hoc GRU, held-out 20 %, 2000 iterations) and predictive
+            score (GRU trained on the generated windows, MAE on real ones) of as many generated
+            windows, next to the predictive score of the same GRU trained on real windows
+    stocks  the same on TimeGAN's Stocks (windows of 24 days, stride 1, MinMax as TimeGAN)
+
+    .venv/bin/python bench/bench_series.py sines --n 2000 --seeds 1 --configs '{}' '{"architecture": "conv"}'
+
+Scores are computed in the GAN's own scaled space ([0, 1] per column, as TimeGAN's are);
+results are JSON lines and a Markdown table at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from bench_images import ci  # bench/ is on sys.path when a script in it runs
+
+
+def _windows(name: str, n: int, seed: int) -> np.ndarray:
+    from synthboost import datasets
+    from synthboost.data.sequences import make_windows
+
+    if name == "sines":
+        return datasets.load("sines", n=n, seed=seed).values
+    w = make_windows(datasets.load("stock_data").values, 24)
+    return w if n <= 0 or n >= len(w) else w[np.sort(np.random.default_rng(seed).choice(len(w), n, replace=False))]
+
+
+def run(a) -> None:
+    from synthboost import TimeSeriesGAN
+    from synthboost.metrics.timeseries import discriminative_score, predictive_score
+
+    torch.set_num_threads(a.threads)
+    rows = []
+    for cfg_s in a.configs:
+        cfg = json.loads(cfg_s)
+        for seed in range(a.seeds):
+            real = _windows(a.cmd, a.n, seed)
+            t0 = time.perf_counter()
+            m = TimeSeriesGAN(random_state=seed, verbose=False, **cfg).fit(real)
+            fit_s = time.perf_counter() - t0
+            fake = m.sample(len(real), random_state=seed)
+            scale = lambda w: m.scaler_.transform(w.reshape(-1, w.shape[2])).reshape(w.shape)  # noqa: E731
+            r, f = scale(real), scale(fake)
+            held = scale(_windows(a.cmd, a.n, seed + 1000))  # real windows the GAN never saw
+            row = {"config": ", ".join(f"{k}={v}" for k, v in cfg.items()) or "defaults", "seed": seed,
+                   "fit_s": round(fit_s, 1), "g_steps": int(m.training_config_.epochs * -(-len(real) // m.training_config_.batch_size)),
+                   "discriminative": round(discriminative_score(held, f, seed=seed), 4),
+                   "predictive": round(predictive_score(held, f, seed=seed), 4),
+                   "predictive_real": round(predictive_score(held, r, seed=seed), 4)}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    print(f"\n{a.cmd}, {a.n} windows, seeds 0-{a.seeds - 1} (mean ± 95 % t-interval)\n")
+    print("| setting | fit s | G steps | discriminative | predictive | predictive (real) |\n|---|---:|---:|---:|---:|---:|")
+    for cfg in dict.fromkeys(r["config"] for r in rows):
+        g = [r for r in rows if r["config"] == cfg]
+        col = lambda k: ci([r[k] for r in g])  # noqa: E731
+        print(f"| {cfg} | {np.mean([r['fit_s'] for r in g]):.0f} | {g[0]['g_steps']} | {col('discriminative')} | "
+              f"{col('predictive')} | {col('predictive_real')} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cmd", choices=["sines", "stocks"])
+    ap.add_argument("--n", type=int, default=2000, help="training windows (stocks: 0 = all)")
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--configs", nargs="+", default=["{}"])
+    ap.add_argument("--threads", type=int, default=2)
+    run(ap.parse_args())
+
+
+if __name__ == "__main__":
+    main()
