@@ -57,3 +57,24 @@ def test_bad_input_gets_one_clear_error():
         TimeSeriesGAN(scaling="diff", epochs=1, verbose=False).fit(datasets.load("sines", n=20).values)
     with pytest.raises(ParameterError, match="architecture='lstm'"):
         TimeSeriesGAN(architecture="lstm", epochs=1, verbose=False).fit(datasets.load("sines", n=20).values)
+
+
+def test_continuation_of_an_observed_series():
+    df = weekly(150)
+    m = TimeSeriesGAN(window=16, context=12, time_column="week", epochs=2, verbose=False, random_state=0).fit(df)
+    paths = m.sample(5, context=df.tail(20), random_state=1)
+    assert list(paths.columns) == ["path", "step", "cases", "temp"] and len(paths) == 5 * 4
+    assert paths["step"].tolist()[:4] == [1, 2, 3, 4] and (paths["cases"] >= 0).all()
+    again = m.sample(5, context=df.tail(12), random_state=1)  # only the last 12 steps are read
+    assert paths.equals(again)
+    arr = TimeSeriesGAN(window=16, context=12, epochs=1, verbose=False, random_state=0).fit(
+        df[["cases", "temp"]].to_numpy()[None].repeat(3, 0)[:, :16])
+    assert arr.sample(3, context=np.ones((12, 2)) * 30).shape == (3, 4, 2)
+    with pytest.raises(SchemaError, match=r"must be \(steps, 2\)"):
+        arr.sample(2, context=np.ones((12, 3)))
+    with pytest.raises(SchemaError, match="continues the last 12 steps"):
+        arr.sample(2, context=np.ones((5, 2)))
+    with pytest.raises(ParameterError, match="pass context="):
+        arr.sample(2)
+    with pytest.raises(ParameterError, match="shorter than the window"):
+        TimeSeriesGAN(window=16, context=16, epochs=1, verbose=False).fit(df[["cases"]].to_numpy()[None].repeat(3, 0)[:, :16])

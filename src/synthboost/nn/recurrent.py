@@ -30,25 +30,38 @@ class _Out(nn.Module):
 
 
 class GRUGenerator(Generator):
+    """With ``context`` > 0 it continues a series: ``cond`` holds the first ``context`` steps of the
+    window (B, context * F), a GRU encoder reads them into the generator GRU's initial state, and
+    the output is the whole window, the given steps followed by the T - context generated ones,
+    so the critic judges whether the continuation fits its beginning."""
+
     def __init__(self, noise_dim: int, features: int, window: int, hidden: int = 64, layers: int = 2,
-                 latent_dim: int = 0, bounded: bool = True):
+                 latent_dim: int = 0, bounded: bool = True, context: int = 0):
         super().__init__()
-        self.noise_dim, self.window, self.latent_dim = noise_dim, window, latent_dim
+        self.noise_dim, self.window, self.latent_dim, self.context, self.features = noise_dim, window, latent_dim, context, features
         self.gru = nn.GRU(noise_dim + latent_dim, hidden, num_layers=layers, batch_first=True)
+        self.encoder = nn.GRU(features, hidden, num_layers=layers, batch_first=True) if context else None
         self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.LeakyReLU(0.2), Dropout(0.1),
                                   nn.Linear(hidden, features), _Out(bounded))
 
     def sample_noise(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        """(n, T, Z) i.i.d. per step, then (n, T, L) of one latent per window repeated over the steps."""
-        z = torch.randn(n, self.window, self.noise_dim, generator=rng, device=rng.device)
+        """(n, S, Z) i.i.d. per generated step (S = T - context), then (n, S, L) of one latent per window
+        repeated over the steps."""
+        steps = self.window - self.context
+        z = torch.randn(n, steps, self.noise_dim, generator=rng, device=rng.device)
         if self.latent_dim:
-            w = torch.randn(n, 1, self.latent_dim, generator=rng, device=rng.device).expand(n, self.window, self.latent_dim)
+            w = torch.randn(n, 1, self.latent_dim, generator=rng, device=rng.device).expand(n, steps, self.latent_dim)
             z = torch.cat([z, w], dim=2)
         return z
 
     def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        h, _ = self.gru(z)  # (B, T, H)
-        return self.head(h)  # (B, T, F)
+        if self.encoder is None:
+            h, _ = self.gru(z)  # (B, T, H)
+            return self.head(h)  # (B, T, F)
+        given = cond.view(len(z), self.context, self.features)  # (B, c, F)
+        _, h0 = self.encoder(given)  # (layers, B, H)
+        h, _ = self.gru(z, h0)  # (B, T - c, H)
+        return torch.cat([given, self.head(h)], dim=1)  # (B, T, F)
 
 
 class GRUCritic(Critic):

@@ -7,8 +7,10 @@ Each column is scaled as ``scaling`` says (fitted on the training data only) and
 sampling. ``sample(n)`` returns windows in the form it was given: an array (n, T, F), or a long
 table with the columns ``window``, ``step`` and the value columns.
 
-This is the series family's first part: generation of windows on the one engine. Context
-continuation, upsampling, warm start and the forecasting experiment are not built yet.
+``TimeSeriesGAN(context=c)`` learns to continue a series: it is trained on windows whose first
+c steps are given, and ``sample(n, context=last_steps)`` returns n sample paths of the next
+T - c steps ("points beyond the training data"). Upsampling, warm start and the forecasting
+experiment are not built yet.
 """
 
 from __future__ import annotations
@@ -34,16 +36,21 @@ SAMPLE_CHUNK = 4096
 
 
 class _WindowSource:
-    """Real windows (B, T, F) for the engine, drawn uniformly."""
+    """Real windows (B, T, F) for the engine, drawn uniformly; with ``context`` > 0 each window's first
+    ``context`` steps are its condition (B, context * F), what the generator continues."""
 
-    def __init__(self, x: torch.Tensor):
-        self.x, self.n_rows = x, len(x)
+    def __init__(self, x: torch.Tensor, context: int = 0):
+        self.x, self.n_rows, self.context = x, len(x), context
+
+    def _cond(self, x: torch.Tensor) -> torch.Tensor | None:
+        return x[:, :self.context].reshape(len(x), -1) if self.context else None
 
     def sample(self, b: int, rng: torch.Generator) -> Batch:
-        return Batch(self.x[torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)])
+        x = self.x[torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)]
+        return Batch(x, self._cond(x))
 
     def sample_condition(self, b: int, rng: torch.Generator):
-        return None
+        return self._cond(self.x[torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)])
 
 
 def _scaling_check(name: str, value: Any) -> None:
@@ -60,11 +67,13 @@ _OWN = (
     Param("layers", 2, int, "GRU layers of the generator.", number(integer=True, low=1)),
     Param("latent_dim", 0, int, "Width of a per-window latent added to the per-step noise (0 = none).",
           number(integer=True, low=0)),
+    Param("context", 0, int, "Steps of an observed series the model continues (0 = it makes whole windows).",
+          number(integer=True, low=0)),
     Param("scaling", "minmax", str, "Per-column scaling: minmax, standard, log1p (counts) or diff.", _scaling_check),
     Param("time_column", None, Optional[str], "Table input: the time column (its step is inferred)."),
     Param("columns", None, Optional[Sequence[str]], "Table input: the value columns (default: every numeric one)."),
 )
-_ORDER = ("window", "stride", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
+_ORDER = ("window", "stride", "context", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
           "latent_dim", "lr", "n_critic", "scaling", "time_column", "columns", "lr_schedule", "on_divergence",
           "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
 
@@ -130,8 +139,13 @@ class TimeSeriesGAN(GANSynthesizer):
         if len(w) < 2:
             raise SchemaError(f"{len(w)} window(s) of {w.shape[1]} steps; a GAN needs at least 2")
         self.window_, self.n_features_, self.n_windows_ = int(w.shape[1]), int(w.shape[2]), int(len(w))
+        if self.context >= self.window_:
+            raise ParameterError(f"context={self.context} must be shorter than the window ({self.window_} steps): "
+                                 "the model continues the context within one window")
+        if self.context and self.architecture == "dense":
+            raise ParameterError("context= needs the GRU generator (architecture='gru' or 'conv')")
         self.form_ = self._form
-        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device))
+        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device), self.context)
 
     def _training_config(self, n_rows: int, objective) -> TrainingConfig:
         batch = self.batch_size or int(min(128, max(2, n_rows)))
@@ -152,35 +166,76 @@ class TimeSeriesGAN(GANSynthesizer):
             self.discriminator_ = build(lambda: DenseCritic(F, T, H)).to(self.device)
             return
         self.generator_ = build(lambda: GRUGenerator(self.noise_dim, F, T, H, self.layers, self.latent_dim,
-                                                     bounded)).to(self.device)
+                                                     bounded, self.context)).to(self.device)
         critic = (lambda: GRUCritic(F, H)) if self.architecture == "gru" else (lambda: ConvCritic(F, H))
         self.discriminator_ = build(critic).to(self.device)
 
     # -- sample -----------------------------------------------------------------------------
     @torch.no_grad()
-    def _generate(self, n: int, rng: torch.Generator) -> np.ndarray:
+    def _generate(self, n: int, rng: torch.Generator, given: np.ndarray | None = None) -> np.ndarray:
+        """Scaled windows (n, T, F); with ``given`` (c, F) scaled context, every window starts with it."""
         G = self.generator_
         was = G.training
         G.eval()
+        cond = None
+        if given is not None:
+            cond = torch.as_tensor(given.reshape(1, -1), dtype=torch.float32, device=self.device)
         try:
-            parts = [G(G.sample_noise(min(SAMPLE_CHUNK, n - a), rng)).cpu().numpy() for a in range(0, n, SAMPLE_CHUNK)]
+            parts = []
+            for a in range(0, n, SAMPLE_CHUNK):
+                m = min(SAMPLE_CHUNK, n - a)
+                parts.append(G(G.sample_noise(m, rng), None if cond is None else cond.expand(m, -1)).cpu().numpy())
         finally:
             G.train(was)
-        z = np.concatenate(parts) if parts else np.zeros((0, self.window_, self.n_features_))
-        return self.scaler_.inverse_transform(z.astype(np.float64))  # (n, T, F) in units
+        return np.concatenate(parts).astype(np.float64) if parts else np.zeros((0, self.window_, self.n_features_))
 
-    def sample(self, n: int, *, random_state: Any = None):
-        """``n`` windows: an array (n, T, F), or for table input a long table (window, step, columns)."""
+    def _context(self, context: Any) -> np.ndarray:
+        """The observed steps to continue, in units: (c, F) from an array or a table with the value columns."""
+        c = self.context
+        if isinstance(context, pd.DataFrame):
+            missing = [col for col in self.columns_ if col not in context.columns]
+            if missing:
+                raise SchemaError(f"the context lacks columns {missing}; it needs {self.columns_}")
+            context = context[self.columns_].to_numpy(dtype=np.float64)
+        x = np.asarray(context, dtype=np.float64)
+        if x.ndim == 1 and self.n_features_ == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.n_features_:
+            raise SchemaError(f"a context of shape {x.shape}: it must be (steps, {self.n_features_}) (the series' last "
+                              "steps, one column per feature)")
+        if len(x) < c:
+            raise SchemaError(f"a context of {len(x)} steps; this model continues the last {c} steps of a series")
+        if not np.isfinite(x).all():
+            raise SchemaError("the context holds NaN or infinite values")
+        return x[-c:]
+
+    def sample(self, n: int, *, context: Any = None, random_state: Any = None):
+        """``n`` windows: an array (n, T, F), or for table input a long table (window, step, columns).
+        A model with ``context`` > 0 continues ``context`` (the observed series' last steps, in units):
+        ``n`` sample paths of the next T - context steps, as an array (n, T - context, F) or a long
+        table (path, step = 1, 2, ... after the context, columns)."""
         self._check_fitted()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ParameterError(f"n={n!r} must be a non-negative integer")
-        w = self._generate(int(n), self._rng_for(random_state))
-        if self.form_ != "table":
-            return w
-        T = self.window_
+        rng = self._rng_for(random_state)
+        if self.context:
+            if context is None:
+                raise ParameterError(f"this model continues series: pass context= (the last {self.context} steps)")
+            ctx = self._context(context)
+            # a diff column's first context step has no known difference: scaled as the mean one
+            z = self._generate(int(n), rng, self.scaler_.transform(ctx))[:, self.context:]
+            w = self.scaler_.inverse_transform(z, start=np.repeat(ctx[-1:], int(n), axis=0))
+            return w if self.form_ != "table" else self._long(w, "path", 1)
+        if context is not None:
+            raise ParameterError("context= is for models fitted with context > 0 (TimeSeriesGAN(context=...))")
+        w = self.scaler_.inverse_transform(self._generate(int(n), rng))  # (n, T, F) in units
+        return w if self.form_ != "table" else self._long(w, "window", 0)
+
+    def _long(self, w: np.ndarray, name: str, first_step: int) -> pd.DataFrame:
+        n, T = len(w), w.shape[1]
         df = pd.DataFrame(w.reshape(-1, self.n_features_), columns=self.columns_)
-        df.insert(0, "step", np.tile(np.arange(T), int(n)))
-        df.insert(0, "window", np.repeat(np.arange(int(n)), T))
+        df.insert(0, "step", np.tile(np.arange(first_step, first_step + T), n))
+        df.insert(0, name, np.repeat(np.arange(n), T))
         return df
 
     # -- persistence -------------------------------------------------------------------------
