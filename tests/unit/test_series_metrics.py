@@ -30,3 +30,20 @@ def test_simple_statistics_and_shapes():
     assert len(marginal_ks(a, b)) == 5 and max(marginal_ks(a, b)) < max(marginal_ks(a, noise))
     with pytest.raises(SchemaError, match="same T and F"):
         discriminative_score(a, a[:, :10])
+
+
+def test_crps_and_the_forecasting_baselines():
+    from synthboost.metrics.timeseries import crps
+    from synthboost.models.forecast import RidgeLags, naive, seasonal_naive
+
+    y = np.zeros((3, 2))
+    assert crps(np.ones((1, 3, 2)), y) == pytest.approx(1.0)  # one path: its absolute error
+    draws = np.random.default_rng(0).normal(size=(4000, 3, 2))
+    assert crps(draws, y) == pytest.approx((np.sqrt(2) - 1) / np.sqrt(np.pi), abs=0.02)  # N(0, 1) at its mean
+    assert crps(draws, y) < crps(draws + 2, y)
+    t = np.arange(60, dtype=float)
+    x = np.stack([np.sin(2 * np.pi * t / 12), np.cos(2 * np.pi * t / 12)], axis=1)
+    assert np.allclose(seasonal_naive(x[:48], 12, 12), x[48:60])
+    assert np.allclose(naive(x[:48], 3), x[47:48].repeat(3, 0))
+    ar = RidgeLags(lags=4, alpha=1e-6).fit(x[:48])
+    assert np.abs(ar.predict(x[:48], 6) - x[48:54]).max() < 1e-3  # a sine is an exact AR(2)

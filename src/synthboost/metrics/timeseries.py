@@ -123,4 +123,19 @@ def marginal_ks(real: np.ndarray, synth: np.ndarray) -> list[float]:
     return [float(ks_2samp(a[..., j].ravel(), b[..., j].ravel()).statistic) for j in range(a.shape[2])]
 
 
-__all__ = ["discriminative_score", "predictive_score", "autocorrelation_difference", "marginal_ks"]
+def crps(paths: np.ndarray, truth: np.ndarray) -> float:
+    """Mean continuous ranked probability score of sample paths (n, H, F) for the truth (H, F):
+    per step and feature E|X - y| - 0.5 E|X - X'| over the n samples (lower is better; for one
+    sample path it is its absolute error)."""
+    x, y = np.asarray(paths, dtype=np.float64), np.asarray(truth, dtype=np.float64)
+    if x.ndim != 3 or x.shape[1:] != y.shape:
+        raise SchemaError(f"paths of shape {x.shape} for a truth of shape {y.shape}: need (n, H, F) and (H, F)")
+    first = np.abs(x - y[None]).mean(axis=0)
+    s = np.sort(x, axis=0)  # E|X - X'| from the sorted samples: 2 / n^2 * sum (2i - n - 1) x_(i)
+    n = len(x)
+    w = (2 * np.arange(1, n + 1) - n - 1)[:, None, None]
+    spread = 2.0 * (w * s).sum(axis=0) / n ** 2
+    return float((first - 0.5 * spread).mean())
+
+
+__all__ = ["crps", "discriminative_score", "predictive_score", "autocorrelation_difference", "marginal_ks"]
