@@ -5,6 +5,10 @@
             score (GRU trained on the generated windows, MAE on real ones) of as many generated
             windows, next to the predictive score of the same GRU trained on real windows
     stocks  the same on TimeGAN's Stocks (windows of 24 days, stride 1, MinMax as TimeGAN)
+    continue  chickenpox: TimeSeriesGAN(context=c) fitted on the weeks before the test period (a gap of
+            one window before it), then at every --every-th week of the test period it continues the
+            last c observed weeks by h = window - c weeks: MAE of the median of 200 paths and CRPS,
+            against the naive, seasonal-naive (52 weeks) and pooled ridge-on-lags (4 lags) forecasts
 
     .venv/bin/python bench/bench_series.py sines --n 2000 --seeds 1 --configs '{}' '{"architecture": "conv"}'
 
@@ -67,14 +71,58 @@ def run(a) -> None:
               f"{col('predictive')} | {col('predictive_real')} |")
 
 
+def continuation(a) -> None:
+    from synthboost import SeriesData, TimeSeriesGAN, datasets
+    from synthboost.data.sequences import chronological_split
+    from synthboost.metrics.timeseries import crps
+    from synthboost.models.forecast import RidgeLags, naive, seasonal_naive
+
+    torch.set_num_threads(a.threads)
+    pox = datasets.load("hungary_chickenpox")
+    x, T, c = pox.values, a.window, a.context
+    h = T - c
+    train, test = chronological_split(len(x), T, a.test_steps)
+    cfg = json.loads(a.configs[0])
+    rows = []
+    for seed in range(a.seeds):
+        t0 = time.perf_counter()
+        m = TimeSeriesGAN(window=T, context=c, scaling="log1p", random_state=seed, verbose=False, **cfg).fit(SeriesData(x[train.start:train.stop], pox.columns))
+        fit_s = time.perf_counter() - t0
+        ridge = RidgeLags(4).fit(x[train.start:train.stop])
+        errs = {k: [] for k in ("gan_median", "naive", "seasonal_naive", "ridge_lags")}
+        scores = []
+        for origin in range(test.start, test.stop - h + 1, a.every):
+            hist, truth = x[:origin], x[origin:origin + h]  # everything observed up to the origin
+            paths = m.sample(200, context=hist[-c:], random_state=origin)
+            scores.append(crps(paths, truth))
+            for k, f in (("gan_median", np.median(paths, axis=0)), ("naive", naive(hist, h)),
+                         ("seasonal_naive", seasonal_naive(hist, h, 52)), ("ridge_lags", ridge.predict(hist, h))):
+                errs[k].append(np.abs(f - truth).mean())
+        row = {"seed": seed, "fit_s": round(fit_s, 1), "origins": len(scores), "gan_crps": round(float(np.mean(scores)), 2),
+               **{f"mae_{k}": round(float(np.mean(v)), 2) for k, v in errs.items()}}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print(f"\nchickenpox, window {T} = context {c} + horizon {h} weeks, test period the last {a.test_steps} weeks, "
+          f"seeds 0-{a.seeds - 1}\n")
+    print("| forecast | MAE (cases per county-week) |\n|---|---:|")
+    for k in ("gan_median", "naive", "seasonal_naive", "ridge_lags"):
+        print(f"| {k} | {ci([r['mae_' + k] for r in rows])} |")
+    print(f"| GAN CRPS | {ci([r['gan_crps'] for r in rows])} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["sines", "stocks"])
+    ap.add_argument("cmd", choices=["sines", "stocks", "continue"])
     ap.add_argument("--n", type=int, default=2000, help="training windows (stocks: 0 = all)")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--configs", nargs="+", default=["{}"])
     ap.add_argument("--threads", type=int, default=2)
-    run(ap.parse_args())
+    ap.add_argument("--window", type=int, default=16)
+    ap.add_argument("--context", type=int, default=12)
+    ap.add_argument("--test-steps", type=int, default=104)
+    ap.add_argument("--every", type=int, default=4)
+    a = ap.parse_args()
+    (continuation if a.cmd == "continue" else run)(a)
 
 
 if __name__ == "__main__":
