@@ -191,6 +191,10 @@ class BaseSynthesizer(BaseEstimator):
                 v = sorted(v, key=str)
             if isinstance(v, np.random.Generator):
                 v = None
+            if isinstance(v, BaseSynthesizer):  # e.g. a warm start's init_model: its weights are in this model now
+                v = None
+            if isinstance(v, Path):
+                v = str(v)
             params[k] = v
         return params
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from synthboost import ParameterError, SchemaError, TimeSeriesGAN, datasets, load
 
@@ -78,3 +79,26 @@ def test_continuation_of_an_observed_series():
         arr.sample(2)
     with pytest.raises(ParameterError, match="shorter than the window"):
         TimeSeriesGAN(window=16, context=16, epochs=1, verbose=False).fit(df[["cases"]].to_numpy()[None].repeat(3, 0)[:, :16])
+
+
+def test_warm_start_copies_weights_and_refuses_another_shape(tmp_path):
+    from synthboost.base import make_rngs, torch_generator
+
+    x = datasets.load("sines", n=64).values
+    a = TimeSeriesGAN(epochs=2, verbose=False, random_state=0).fit(x)
+    a.save(tmp_path / "a")
+    b = TimeSeriesGAN(epochs=1, init_model=str(tmp_path / "a"), verbose=False, random_state=5)
+    b._validate_params()
+    rng, seed = make_rngs(5)
+    b._encode(b._prepare(datasets.load("sines", n=64, seed=9).values), rng)
+    b._build_networks()
+    b._init_networks(torch_generator(seed))
+    for k, v in a.generator_.state_dict().items():
+        assert torch.equal(v, b.generator_.state_dict()[k])
+    b.fit(datasets.load("sines", n=64, seed=9).values)  # trains on from there, and saves without the source
+    b.save(tmp_path / "b")
+    assert load(tmp_path / "b").init_model == str(tmp_path / "a")
+    with pytest.raises(ParameterError, match="does not fit this model"):
+        TimeSeriesGAN(hidden=32, epochs=1, init_model=a, verbose=False).fit(x)
+    with pytest.raises(ParameterError, match="does not fit this model"):
+        TimeSeriesGAN(epochs=1, init_model=a, verbose=False).fit(x[:, :, :3])

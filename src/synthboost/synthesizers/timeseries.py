@@ -9,8 +9,9 @@ table with the columns ``window``, ``step`` and the value columns.
 
 ``TimeSeriesGAN(context=c)`` learns to continue a series: it is trained on windows whose first
 c steps are given, and ``sample(n, context=last_steps)`` returns n sample paths of the next
-T - c steps ("points beyond the training data"). Upsampling, warm start and the forecasting
-experiment are not built yet.
+T - c steps ("points beyond the training data"). ``init_model=`` starts from the weights of a
+model trained on similar data (transfer learning; the scaling is fitted anew). Upsampling and
+the forecasting experiment are not built yet.
 """
 
 from __future__ import annotations
@@ -70,11 +71,13 @@ _OWN = (
     Param("context", 0, int, "Steps of an observed series the model continues (0 = it makes whole windows).",
           number(integer=True, low=0)),
     Param("scaling", "minmax", str, "Per-column scaling: minmax, standard, log1p (counts) or diff.", _scaling_check),
+    Param("init_model", None, Any, "Warm start: a fitted TimeSeriesGAN (or its model directory) whose weights "
+          "start this fit (same window, features and networks)."),
     Param("time_column", None, Optional[str], "Table input: the time column (its step is inferred)."),
     Param("columns", None, Optional[Sequence[str]], "Table input: the value columns (default: every numeric one)."),
 )
 _ORDER = ("window", "stride", "context", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
-          "latent_dim", "lr", "n_critic", "scaling", "time_column", "columns", "lr_schedule", "on_divergence",
+          "latent_dim", "lr", "n_critic", "scaling", "init_model", "time_column", "columns", "lr_schedule", "on_divergence",
           "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
 
 
@@ -169,6 +172,31 @@ class TimeSeriesGAN(GANSynthesizer):
                                                      bounded, self.context)).to(self.device)
         critic = (lambda: GRUCritic(F, H)) if self.architecture == "gru" else (lambda: ConvCritic(F, H))
         self.discriminator_ = build(critic).to(self.device)
+
+    def _init_networks(self, g: torch.Generator) -> None:
+        super()._init_networks(g)
+        self.warm_start_ = None
+        if self.init_model is None:
+            return
+        from . import load
+
+        src = self.init_model if isinstance(self.init_model, TimeSeriesGAN) else load(self.init_model)
+        if not isinstance(src, TimeSeriesGAN):
+            raise ParameterError(f"init_model holds a {type(src).__name__}; a warm start needs a TimeSeriesGAN")
+        if not hasattr(src, "generator_"):
+            raise ParameterError("init_model is not fitted (a cloned estimator loses its weights): pass a fitted "
+                                 "TimeSeriesGAN or its saved model directory")
+        for name in ("generator", "discriminator"):
+            mine, theirs = self._modules()[name].state_dict(), src._modules()[name].state_dict()
+            bad = sorted(k for k in set(mine) | set(theirs) if k not in mine or k not in theirs or mine[k].shape != theirs[k].shape)
+            if bad:
+                k = bad[0]
+                shapes = f"{tuple(theirs[k].shape) if k in theirs else 'absent'} there, {tuple(mine[k].shape) if k in mine else 'absent'} here"
+                raise ParameterError(
+                    f"init_model's {name} does not fit this model ({k}: {shapes}); a warm start needs the same window "
+                    f"({src.window_} there), features ({src.n_features_}), context, architecture, hidden and layers")
+            self._modules()[name].load_state_dict(theirs)
+        self.warm_start_ = {"window": src.window_, "n_windows": src.n_windows_}
 
     # -- sample -----------------------------------------------------------------------------
     @torch.no_grad()
