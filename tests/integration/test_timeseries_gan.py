@@ -102,3 +102,29 @@ def test_warm_start_copies_weights_and_refuses_another_shape(tmp_path):
         TimeSeriesGAN(hidden=32, epochs=1, init_model=a, verbose=False).fit(x)
     with pytest.raises(ParameterError, match="does not fit this model"):
         TimeSeriesGAN(epochs=1, init_model=a, verbose=False).fit(x[:, :, :3])
+
+
+def test_cli_series_fit_and_sample(tmp_path):
+    from typer.testing import CliRunner
+
+    from synthboost.cli import app
+
+    runner = CliRunner()
+    weekly().to_csv(tmp_path / "w.csv", index=False)
+    model = tmp_path / "m"
+    r = runner.invoke(app, ["series", "fit", str(tmp_path / "w.csv"), "--time-column", "week", "--window", "12",
+                            "--context", "8", "--epochs", "1", "--no-verbose", "--random-state", "0", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    assert "windows of 12 steps x 2 columns" in r.output
+    r = runner.invoke(app, ["series", "sample", str(model), "-n", "5", "--context", str(tmp_path / "w.csv"),
+                            "-o", str(tmp_path / "paths.csv")])
+    assert r.exit_code == 0, r.output
+    paths = pd.read_csv(tmp_path / "paths.csv")
+    assert list(paths.columns) == ["path", "step", "cases", "temp"] and len(paths) == 20
+    r = runner.invoke(app, ["series", "sample", str(model), "-n", "5", "--context", str(tmp_path / "w.csv"),
+                            "-o", str(tmp_path / "paths.npy")])
+    assert r.exit_code == 0 and np.load(tmp_path / "paths.npy").shape == (5, 4, 2)
+    r = runner.invoke(app, ["series", "sample", str(model), "-n", "5", "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 1 and "pass context=" in r.output
+    r = runner.invoke(app, ["series", "fit", "mnist", "-o", str(tmp_path / "y")])
+    assert r.exit_code == 1 and "'mnist' is an image dataset; the series commands need a series" in r.output

@@ -500,6 +500,7 @@ def confidence(
 
 
 from . import images as _images  # noqa: E402,F401  (registers `synthboost images ...`)
+from . import series as _series  # noqa: E402,F401  (registers `synthboost series ...`)
 
 
 def main() -> None:

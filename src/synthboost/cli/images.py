@@ -27,7 +27,8 @@ def load_images(spec: str, split: Optional[str] = None):
     if spec in ds.DATASETS:
         info = ds.info(spec)
         if info.kind != "images":
-            raise ParameterError(f"{spec!r} is a {info.kind} dataset; the image commands need images (see `synthboost datasets`)")
+            kind = {"table": "a table", "series": "a series"}.get(info.kind, info.kind)
+            raise ParameterError(f"{spec!r} is {kind} dataset; the image commands need images (see `synthboost datasets`)")
         data = ds.load(spec, split=split or ("train" if info.splits else None))
         test = ds.load(spec, split="test") if info.splits and split in (None, "train") else None
         return data, test, spec
