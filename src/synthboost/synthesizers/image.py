@@ -278,7 +278,10 @@ class ImageGAN(GANSynthesizer):
         if data.labels is not None:
             counts = np.bincount(data.labels, minlength=data.n_classes)
             self.class_weights_ = (counts / counts.sum()).tolist()
-        x = to_tensor(train.images, self.device)  # (N, C, H, W) in [-1, 1]
+        return self._source(to_tensor(train.images, self.device), train)  # (N, C, H, W) in [-1, 1]
+
+    def _source(self, x: torch.Tensor, train: ImageData) -> _ImageSource:
+        """The engine's batches of the training images ``x`` (a family may drop the labels)."""
         labels = None if train.labels is None else torch.as_tensor(train.labels, device=self.device)
         return _ImageSource(x, labels, len(self.class_names_), self.mode == "per_class")
 

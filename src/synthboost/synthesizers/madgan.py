@@ -25,7 +25,7 @@ import torch
 
 from ..base import Param, choice, number, torch_generator
 from ..containers import ImageData
-from ..data.images import to_tensor, to_uint8
+from ..data.images import to_uint8
 from ..errors import ParameterError, SchemaError, SynthboostError
 from ..nn.conv import ConvDiscriminator, _levels
 from ..nn.init import build
@@ -144,16 +144,8 @@ class MADGAN(ImageGAN):
         """Classes the networks read (label conditioning only)."""
         return len(self.class_names_) if self.conditioning == "label" else 0
 
-    def _encode(self, data: ImageData, rng: np.random.Generator) -> _ImageSource:
-        self.image_shape_ = data.shape
-        self.class_names_ = list(data.class_names) if data.labels is not None else []
-        self.n_images_in_ = len(data)
-        train, self._val = self._split_validation(data, rng)
-        self._train = train
-        if data.labels is not None:
-            counts = np.bincount(data.labels, minlength=data.n_classes)
-            self.class_weights_ = (counts / counts.sum()).tolist()
-        x = to_tensor(train.images, self.device)  # (N, C, H, W) in [-1, 1]
+    def _source(self, x: torch.Tensor, train: ImageData) -> _ImageSource:
+        # the networks read labels under label conditioning only (the classifier's CNN reads self._train)
         labels = torch.as_tensor(train.labels, device=self.device) if self._gan_classes else None
         return _ImageSource(x, labels, self._gan_classes, False)
 
