@@ -128,3 +128,18 @@ def test_cli_series_fit_and_sample(tmp_path):
     assert r.exit_code == 1 and "pass context=" in r.output
     r = runner.invoke(app, ["series", "fit", "mnist", "-o", str(tmp_path / "y")])
     assert r.exit_code == 1 and "'mnist' is an image dataset; the series commands need a series" in r.output
+
+
+def test_upsample_keeps_every_block_mean():
+    df = weekly(200)[["temp"]].assign(load=lambda d: 3 * d["temp"] + 5)
+    m = TimeSeriesGAN(window=12, upsample_factor=4, epochs=2, verbose=False, random_state=0).fit(
+        __import__("synthboost").SeriesData(df.to_numpy(), ["temp", "load"]))
+    coarse = df.to_numpy()[:40].reshape(10, 4, 2).mean(axis=1)  # 10 blocks of 4 steps
+    fine = m.upsample(coarse, random_state=1)
+    assert fine.shape == (40, 2)
+    assert np.allclose(fine.reshape(10, 4, 2).mean(axis=1), coarse, atol=1e-4)
+    assert np.array_equal(fine, m.upsample(coarse, random_state=1))
+    with pytest.raises(ParameterError, match="multiple of it"):
+        TimeSeriesGAN(window=10, upsample_factor=4, epochs=1, verbose=False).fit(datasets.load("sines", n=20).values[:, :10])
+    with pytest.raises(ParameterError, match="upsample_factor > 1"):
+        TimeSeriesGAN(epochs=1, verbose=False).fit(datasets.load("sines", n=20).values).upsample(coarse)

@@ -3,6 +3,8 @@
 - :class:`GRUGenerator`: noise (B, T, Z) i.i.d. per step (plus, optionally, one latent per window
   repeated over the steps) -> GRU -> per step Linear + LayerNorm + LeakyReLU + dropout 0.1 ->
   Linear (+ sigmoid for [0, 1]-scaled data): the study's design.
+  With ``coarse_factor`` f it makes a fine window from its coarse values (one per block of f
+  steps, the blocks' means), shifted so that every block's mean is exactly its coarse value.
 - :class:`GRUCritic`: GRU over the window, a linear read-out of the last hidden state (B, 1).
   Not batch-coupled; its cuDNN kernel has no double backward, which it declares
   (``double_backward_ok = False``) so the gradient penalty runs with cuDNN off on CUDA.
@@ -36,10 +38,12 @@ class GRUGenerator(Generator):
     so the critic judges whether the continuation fits its beginning."""
 
     def __init__(self, noise_dim: int, features: int, window: int, hidden: int = 64, layers: int = 2,
-                 latent_dim: int = 0, bounded: bool = True, context: int = 0):
+                 latent_dim: int = 0, bounded: bool = True, context: int = 0, coarse_factor: int = 0):
         super().__init__()
         self.noise_dim, self.window, self.latent_dim, self.context, self.features = noise_dim, window, latent_dim, context, features
-        self.gru = nn.GRU(noise_dim + latent_dim, hidden, num_layers=layers, batch_first=True)
+        self.factor = coarse_factor
+        self.gru = nn.GRU(noise_dim + latent_dim + (features if coarse_factor else 0), hidden, num_layers=layers,
+                          batch_first=True)
         self.encoder = nn.GRU(features, hidden, num_layers=layers, batch_first=True) if context else None
         self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.LeakyReLU(0.2), Dropout(0.1),
                                   nn.Linear(hidden, features), _Out(bounded))
@@ -55,6 +59,14 @@ class GRUGenerator(Generator):
         return z
 
     def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        if self.factor:  # higher resolution: cond holds the window's coarse values (B, (T / f) * F)
+            B, f = len(z), self.factor
+            coarse = cond.view(B, self.window // f, self.features)  # (B, K, F)
+            h, _ = self.gru(torch.cat([z, coarse.repeat_interleave(f, dim=1)], dim=2))  # each step sees its block
+            x = self.head(h)  # (B, T, F)
+            blocks = x.view(B, self.window // f, f, self.features)
+            # shift every block so its mean is exactly the coarse value it was asked for
+            return (blocks + (coarse - blocks.mean(dim=2)).unsqueeze(2)).view(B, self.window, self.features)
         if self.encoder is None:
             h, _ = self.gru(z)  # (B, T, H)
             return self.head(h)  # (B, T, F)

@@ -10,8 +10,10 @@ table with the columns ``window``, ``step`` and the value columns.
 ``TimeSeriesGAN(context=c)`` learns to continue a series: it is trained on windows whose first
 c steps are given, and ``sample(n, context=last_steps)`` returns n sample paths of the next
 T - c steps ("points beyond the training data"). ``init_model=`` starts from the weights of a
-model trained on similar data (transfer learning; the scaling is fitted anew). Upsampling and
-the forecasting experiment are not built yet.
+model trained on similar data (transfer learning; the scaling is fitted anew).
+``TimeSeriesGAN(upsample_factor=f)`` learns fine windows from their block means and
+``upsample(coarse)`` makes a fine series whose every block of f steps has the coarse value as
+its mean. The forecasting experiment is not built yet.
 """
 
 from __future__ import annotations
@@ -40,10 +42,13 @@ class _WindowSource:
     """Real windows (B, T, F) for the engine, drawn uniformly; with ``context`` > 0 each window's first
     ``context`` steps are its condition (B, context * F), what the generator continues."""
 
-    def __init__(self, x: torch.Tensor, context: int = 0):
-        self.x, self.n_rows, self.context = x, len(x), context
+    def __init__(self, x: torch.Tensor, context: int = 0, factor: int = 1):
+        self.x, self.n_rows, self.context, self.factor = x, len(x), context, factor
 
     def _cond(self, x: torch.Tensor) -> torch.Tensor | None:
+        if self.factor > 1:  # the block means of the window: (B, (T / f) * F)
+            B, T, F = x.shape
+            return x.view(B, T // self.factor, self.factor, F).mean(dim=2).reshape(B, -1)
         return x[:, :self.context].reshape(len(x), -1) if self.context else None
 
     def sample(self, b: int, rng: torch.Generator) -> Batch:
@@ -71,12 +76,14 @@ _OWN = (
     Param("context", 0, int, "Steps of an observed series the model continues (0 = it makes whole windows).",
           number(integer=True, low=0)),
     Param("scaling", "minmax", str, "Per-column scaling: minmax, standard, log1p (counts) or diff.", _scaling_check),
+    Param("upsample_factor", 1, int, "Higher resolution: learn fine windows from their means over blocks of this "
+          "many steps (1 = off); then upsample(coarse) makes a fine series.", number(integer=True, low=1)),
     Param("init_model", None, Any, "Warm start: a fitted TimeSeriesGAN (or its model directory) whose weights "
           "start this fit (same window, features and networks)."),
     Param("time_column", None, Optional[str], "Table input: the time column (its step is inferred)."),
     Param("columns", None, Optional[Sequence[str]], "Table input: the value columns (default: every numeric one)."),
 )
-_ORDER = ("window", "stride", "context", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
+_ORDER = ("window", "stride", "context", "upsample_factor", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
           "latent_dim", "lr", "n_critic", "scaling", "init_model", "time_column", "columns", "lr_schedule", "on_divergence",
           "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
 
@@ -147,8 +154,14 @@ class TimeSeriesGAN(GANSynthesizer):
                                  "the model continues the context within one window")
         if self.context and self.architecture == "dense":
             raise ParameterError("context= needs the GRU generator (architecture='gru' or 'conv')")
+        f = self.upsample_factor
+        if f > 1:
+            if self.window_ % f or self.context or self.architecture == "dense" or self.scaling not in ("minmax", "standard"):
+                raise ParameterError(f"upsample_factor={f} needs a window that is a multiple of it ({self.window_} is "
+                                     f"{'not' if self.window_ % f else ''}), no context, the GRU generator, and an affine "
+                                     "scaling (minmax or standard: block means then agree in units)")
         self.form_ = self._form
-        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device), self.context)
+        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device), self.context, f)
 
     def _training_config(self, n_rows: int, objective) -> TrainingConfig:
         batch = self.batch_size or int(min(128, max(2, n_rows)))
@@ -168,8 +181,9 @@ class TimeSeriesGAN(GANSynthesizer):
             self.generator_ = build(lambda: DenseGenerator(self.noise_dim, F, T, H, bounded)).to(self.device)
             self.discriminator_ = build(lambda: DenseCritic(F, T, H)).to(self.device)
             return
+        f = self.upsample_factor if self.upsample_factor > 1 else 0
         self.generator_ = build(lambda: GRUGenerator(self.noise_dim, F, T, H, self.layers, self.latent_dim,
-                                                     bounded, self.context)).to(self.device)
+                                                     bounded and not f, self.context, f)).to(self.device)
         critic = (lambda: GRUCritic(F, H)) if self.architecture == "gru" else (lambda: ConvCritic(F, H))
         self.discriminator_ = build(critic).to(self.device)
 
@@ -258,6 +272,36 @@ class TimeSeriesGAN(GANSynthesizer):
             raise ParameterError("context= is for models fitted with context > 0 (TimeSeriesGAN(context=...))")
         w = self.scaler_.inverse_transform(self._generate(int(n), rng))  # (n, T, F) in units
         return w if self.form_ != "table" else self._long(w, "window", 0)
+
+    def upsample(self, coarse: Any, *, random_state: Any = None) -> np.ndarray:
+        """A fine series (K * f, F) for a coarse one (K, F) (each value the mean of f fine steps, in
+        units): windows of T / f coarse steps are filled in one after another; every block's mean is
+        the coarse value (count columns are then rounded, which can move a block's mean by < 0.5)."""
+        self._check_fitted()
+        f = self.upsample_factor
+        if f <= 1:
+            raise ParameterError("upsample() is for models fitted with upsample_factor > 1")
+        c = np.asarray(coarse.to_numpy() if isinstance(coarse, pd.DataFrame) else coarse, dtype=np.float64)
+        if c.ndim == 1 and self.n_features_ == 1:
+            c = c[:, None]
+        if c.ndim != 2 or c.shape[1] != self.n_features_ or not len(c):
+            raise SchemaError(f"a coarse series of shape {c.shape}: it must be (steps, {self.n_features_})")
+        if not np.isfinite(c).all():
+            raise SchemaError("the coarse series holds NaN or infinite values")
+        K = self.window_ // f
+        n_win = -(-len(c) // K)
+        padded = np.concatenate([c, np.repeat(c[-1:], n_win * K - len(c), axis=0)])  # the last window, padded
+        cond = torch.as_tensor(self.scaler_.transform(padded).reshape(n_win, -1), dtype=torch.float32, device=self.device)
+        G, rng = self.generator_, self._rng_for(random_state)
+        was = G.training
+        G.eval()
+        try:
+            with torch.no_grad():
+                z = G(G.sample_noise(n_win, rng), cond).cpu().numpy().astype(np.float64)  # (n_win, T, F)
+        finally:
+            G.train(was)
+        fine = self.scaler_.inverse_transform(z.reshape(-1, self.n_features_))
+        return fine[: len(c) * f]
 
     def _long(self, w: np.ndarray, name: str, first_step: int) -> pd.DataFrame:
         n, T = len(w), w.shape[1]
