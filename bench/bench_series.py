@@ -9,6 +9,9 @@
             one window before it), then at every --every-th week of the test period it continues the
             last c observed weeks by h = window - c weeks: MAE of the median of 200 paths and CRPS,
             against the naive, seasonal-naive (52 weeks) and pooled ridge-on-lags (4 lags) forecasts
+    upsample  Stocks: TimeSeriesGAN(upsample_factor=5) fitted on the first 80 % of the days; the last
+            20 % (never seen) averaged over weeks of 5 days and filled in again; RMSE per column
+            (in units) against linear and cubic-spline interpolation through the weekly means
 
     .venv/bin/python bench/bench_series.py sines --n 2000 --seeds 1 --configs '{}' '{"architecture": "conv"}'
 
@@ -110,9 +113,45 @@ def continuation(a) -> None:
     print(f"| GAN CRPS | {ci([r['gan_crps'] for r in rows])} |")
 
 
+def upsampling(a) -> None:
+    from scipy.interpolate import CubicSpline
+
+    from synthboost import SeriesData, TimeSeriesGAN, datasets
+
+    torch.set_num_threads(a.threads)
+    st = datasets.load("stock_data")
+    x, f = st.values, 5
+    cut = int(0.8 * len(x)) // f * f
+    test = x[cut: cut + (len(x) - cut) // f * f]
+    coarse = test.reshape(-1, f, x.shape[1]).mean(axis=1)
+    centres = np.arange(len(coarse)) * f + (f - 1) / 2
+    steps = np.arange(len(test))
+    lin = np.stack([np.interp(steps, centres, coarse[:, j]) for j in range(x.shape[1])], axis=1)
+    cub = CubicSpline(centres, coarse, axis=0)(steps)
+    rmse = lambda y: np.sqrt(((y - test) ** 2).mean(axis=0) / (test.std(axis=0) ** 2))  # noqa: E731  (per column, / its sd)
+    cfg = json.loads(a.configs[0])
+    rows = []
+    for seed in range(a.seeds):
+        t0 = time.perf_counter()
+        m = TimeSeriesGAN(window=20, upsample_factor=f, random_state=seed, verbose=False, **cfg).fit(
+            SeriesData(x[:cut], st.columns))
+        fit_s = time.perf_counter() - t0
+        gan = m.upsample(coarse, random_state=seed)
+        row = {"seed": seed, "fit_s": round(fit_s, 1), "gan": rmse(gan).round(4).tolist(),
+               "linear": rmse(lin).round(4).tolist(), "cubic": rmse(cub).round(4).tolist(),
+               "block_mean_error": float(np.abs(gan.reshape(-1, f, x.shape[1]).mean(axis=1) - coarse).max())}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print(f"\nStocks, {len(test)} unseen days from {len(coarse)} weekly means, RMSE / sd per column, mean over "
+          f"columns, seeds 0-{a.seeds - 1}\n")
+    print("| method | RMSE / sd |\n|---|---:|")
+    for k in ("gan", "linear", "cubic"):
+        print(f"| {k} | {ci([np.mean(r[k]) for r in rows])} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["sines", "stocks", "continue"])
+    ap.add_argument("cmd", choices=["sines", "stocks", "continue", "upsample"])
     ap.add_argument("--n", type=int, default=2000, help="training windows (stocks: 0 = all)")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--configs", nargs="+", default=["{}"])
@@ -122,7 +161,7 @@ def main() -> None:
     ap.add_argument("--test-steps", type=int, default=104)
     ap.add_argument("--every", type=int, default=4)
     a = ap.parse_args()
-    (continuation if a.cmd == "continue" else run)(a)
+    {"continue": continuation, "upsample": upsampling}.get(a.cmd, run)(a)
 
 
 if __name__ == "__main__":
