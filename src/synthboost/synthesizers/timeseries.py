@@ -123,10 +123,7 @@ class TimeSeriesGAN(GANSynthesizer):
             if X.mask is not None:
                 raise SchemaError("this series has missing values (a mask); TimeSeriesGAN does not model masks yet: "
                                   "fill them first")
-            if X.is_windows:
-                return X.values
-            self._series = X.values
-            return X.values
+            return X.values  # (T, F) a series, or (N, T, F) windows
         x = np.asarray(X, dtype=np.float64)
         if x.ndim != 3:
             raise SchemaError(f"windows must be an array (N, T, F); got shape {x.shape} (a table or SeriesData is "
@@ -156,10 +153,12 @@ class TimeSeriesGAN(GANSynthesizer):
             raise ParameterError("context= needs the GRU generator (architecture='gru' or 'conv')")
         f = self.upsample_factor
         if f > 1:
-            if self.window_ % f or self.context or self.architecture == "dense" or self.scaling not in ("minmax", "standard"):
-                raise ParameterError(f"upsample_factor={f} needs a window that is a multiple of it ({self.window_} is "
-                                     f"{'not' if self.window_ % f else ''}), no context, the GRU generator, and an affine "
-                                     "scaling (minmax or standard: block means then agree in units)")
+            why = [w for w, bad in ((f"a window that is a multiple of it (not {self.window_})", self.window_ % f),
+                                    ("no context", self.context), ("the GRU generator", self.architecture == "dense"),
+                                    ("an affine scaling, minmax or standard, so that block means agree in units",
+                                     self.scaling not in ("minmax", "standard"))) if bad]
+            if why:
+                raise ParameterError(f"upsample_factor={f} needs " + "; ".join(why))
         self.form_ = self._form
         return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device), self.context, f)
 
