@@ -164,10 +164,10 @@ def _with_model_options(models: dict[str, type], flag: str = "model"):
     def decorate(fn: Callable) -> Callable:
         per_model = {name: estimator_options(cls) for name, cls in models.items()}
         options: dict[str, inspect.Parameter] = {}
-        owners: dict[str, list[str]] = {}
+        specs: dict[str, dict[str, typer.models.OptionInfo]] = {}  # option -> model -> its own typer option
         for mname, (params, _) in per_model.items():
             for p in params:
-                owners.setdefault(p.name, []).append(mname)
+                specs.setdefault(p.name, {})[mname] = p.default
                 if p.name in options:
                     continue
                 is_bool = p.annotation is bool or p.annotation == Optional[bool]
@@ -175,12 +175,13 @@ def _with_model_options(models: dict[str, type], flag: str = "model"):
                 options[p.name] = inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[bool] if is_bool else Optional[str],
                                                     default=typer.Option(None, *decls, show_default=False,
                                                                          rich_help_panel="Model options"))
-        for name, ms in owners.items():  # say which model an option belongs to, and each model's default
-            helps = {m: _param_docs(models[m]).get(name, "") for m in ms}
-            defaults = {m: _show(inspect.signature(models[m].__init__).parameters[name].default) for m in ms}
+        owners = {name: list(by) for name, by in specs.items()}
+        for name, by in specs.items():  # say which model an option belongs to, and each model's default
+            helps = {m: o.help or "" for m, o in by.items()}
+            defaults = {m: _show(o.default) for m, o in by.items()}
             text = next(iter(helps.values())) if len(set(helps.values())) == 1 else \
                 " ".join(f"{m}: {h}" for m, h in helps.items())
-            only = "" if len(ms) == len(models) else f" ({', '.join(ms)} only)"
+            only = "" if len(by) == len(models) else f" ({', '.join(by)} only)"
             default = next(iter(defaults.values())) if len(set(defaults.values())) == 1 else \
                 ", ".join(f"{m} {d}" for m, d in defaults.items())
             options[name].default.help = f"{text}{only} (default: {default})"
