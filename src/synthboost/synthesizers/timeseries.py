@@ -33,7 +33,7 @@ from ..nn.base import Batch
 from ..nn.init import build
 from ..nn.recurrent import ConvCritic, DenseCritic, DenseGenerator, GRUCritic, GRUGenerator
 from ..training.engine import TrainingConfig
-from ._gan import GANSynthesizer, pick
+from ._gan import GANSynthesizer, check_count, pick
 
 SAMPLE_CHUNK = 4096
 
@@ -213,19 +213,19 @@ class TimeSeriesGAN(GANSynthesizer):
 
     # -- sample -----------------------------------------------------------------------------
     @torch.no_grad()
-    def _generate(self, n: int, rng: torch.Generator, given: np.ndarray | None = None) -> np.ndarray:
-        """Scaled windows (n, T, F); with ``given`` (c, F) scaled context, every window starts with it."""
+    def _generate(self, n: int, rng: torch.Generator, cond: np.ndarray | None = None) -> np.ndarray:
+        """Scaled windows (n, T, F) from G; ``cond`` (n, D) or (1, D) for every window: the scaled
+        context (continuation) or the window's coarse values (upsampling)."""
         G = self.generator_
         was = G.training
         G.eval()
-        cond = None
-        if given is not None:
-            cond = torch.as_tensor(given.reshape(1, -1), dtype=torch.float32, device=self.device)
+        c = None if cond is None else torch.as_tensor(cond, dtype=torch.float32, device=self.device)
         try:
             parts = []
             for a in range(0, n, SAMPLE_CHUNK):
                 m = min(SAMPLE_CHUNK, n - a)
-                parts.append(G(G.sample_noise(m, rng), None if cond is None else cond.expand(m, -1)).cpu().numpy())
+                part = None if c is None else (c.expand(m, -1) if len(c) == 1 else c[a:a + m])
+                parts.append(G(G.sample_noise(m, rng), part).cpu().numpy())
         finally:
             G.train(was)
         return np.concatenate(parts).astype(np.float64) if parts else np.zeros((0, self.window_, self.n_features_))
@@ -256,20 +256,19 @@ class TimeSeriesGAN(GANSynthesizer):
         ``n`` sample paths of the next T - context steps, as an array (n, T - context, F) or a long
         table (path, step = 1, 2, ... after the context, columns)."""
         self._check_fitted()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParameterError(f"n={n!r} must be a non-negative integer")
+        n = check_count(n)
         rng = self._rng_for(random_state)
         if self.context:
             if context is None:
                 raise ParameterError(f"this model continues series: pass context= (the last {self.context} steps)")
             ctx = self._context(context)
             # a diff column's first context step has no known difference: scaled as the mean one
-            z = self._generate(int(n), rng, self.scaler_.transform(ctx))[:, self.context:]
-            w = self.scaler_.inverse_transform(z, start=np.repeat(ctx[-1:], int(n), axis=0))
+            z = self._generate(n, rng, self.scaler_.transform(ctx).reshape(1, -1))[:, self.context:]
+            w = self.scaler_.inverse_transform(z, start=np.repeat(ctx[-1:], n, axis=0))
             return w if self.form_ != "table" else self._long(w, "path", 1)
         if context is not None:
             raise ParameterError("context= is for models fitted with context > 0 (TimeSeriesGAN(context=...))")
-        w = self.scaler_.inverse_transform(self._generate(int(n), rng))  # (n, T, F) in units
+        w = self.scaler_.inverse_transform(self._generate(n, rng))  # (n, T, F) in units
         return w if self.form_ != "table" else self._long(w, "window", 0)
 
     def upsample(self, coarse: Any, *, random_state: Any = None) -> np.ndarray:
@@ -290,16 +289,8 @@ class TimeSeriesGAN(GANSynthesizer):
         K = self.window_ // f
         n_win = -(-len(c) // K)
         padded = np.concatenate([c, np.repeat(c[-1:], n_win * K - len(c), axis=0)])  # the last window, padded
-        cond = torch.as_tensor(self.scaler_.transform(padded).reshape(n_win, -1), dtype=torch.float32, device=self.device)
-        G, rng = self.generator_, self._rng_for(random_state)
-        was = G.training
-        G.eval()
-        try:
-            with torch.no_grad():
-                z = G(G.sample_noise(n_win, rng), cond).cpu().numpy().astype(np.float64)  # (n_win, T, F)
-        finally:
-            G.train(was)
-        fine = self.scaler_.inverse_transform(z.reshape(-1, self.n_features_))
+        z = self._generate(n_win, self._rng_for(random_state), self.scaler_.transform(padded).reshape(n_win, -1))
+        fine = self.scaler_.inverse_transform(z.reshape(-1, self.n_features_))  # (n_win * T, F)
         return fine[: len(c) * f]
 
     def _long(self, w: np.ndarray, name: str, first_step: int) -> pd.DataFrame:
