@@ -71,6 +71,13 @@ GAN_PARAMS: dict[str, Param] = {p.name: p for p in (
 )}
 
 
+def check_count(n: Any) -> int:
+    """The number of samples a ``sample`` call asks for, as an int (one message for every synthesizer)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ParameterError(f"n={n!r} must be a non-negative integer")
+    return int(n)
+
+
 def pick(names: Sequence[str], *own: Param, **changed: dict) -> tuple[Param, ...]:
     """A parameter table: the named common parameters (in that order), with ``own`` ones placed where
     their name appears in ``names`` (else at the end), and ``changed`` overrides (name -> fields)."""
@@ -214,4 +221,4 @@ def restore_rng(state: torch.Tensor, device: str) -> torch.Generator:
     return g
 
 
-__all__ = ["GANSynthesizer", "GAN_PARAMS", "TrainingPlan", "pick", "pack_modules", "unpack_module", "DEFAULT_LR"]
+__all__ = ["GANSynthesizer", "GAN_PARAMS", "TrainingPlan", "pick", "check_count", "pack_modules", "unpack_module", "DEFAULT_LR"]

@@ -34,7 +34,7 @@ from ..nn.init import build
 from ..nn.stabilizers import DIFFAUGMENT_POLICIES
 from ..training.engine import Trainer, TrainingConfig, to_cpu
 from ..training.hooks import DiffAugmentHook, EMAHook, clone_module
-from ._gan import GANSynthesizer, TrainingPlan, pick
+from ._gan import GANSynthesizer, TrainingPlan, check_count, pick
 
 SAMPLE_CHUNK = 128
 
@@ -429,10 +429,9 @@ class ImageGAN(GANSynthesizer):
         """``n`` images: of class ``labels`` (a name as in the data, or an index), one label per image,
         or (None) in the training class proportions, exactly."""
         self._check_fitted()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParameterError(f"n={n!r} must be a non-negative integer")
-        codes = self._codes(int(n), labels)
-        return self._generate(codes, int(n), self._rng_for(random_state))
+        n = check_count(n)
+        codes = self._codes(n, labels)
+        return self._generate(codes, n, self._rng_for(random_state))
 
     def save_grid(self, path, per_class: int = 10, random_state: Any = 0):
         """A PNG grid of generated images, one row per class."""

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 import torch
 
-from ..base import Param, choice, number, torch_generator
+from ..base import Param, check_number, choice, number
 from ..containers import ImageData
 from ..data.images import to_uint8
 from ..errors import ParameterError, SchemaError, SynthboostError
@@ -33,7 +33,7 @@ from ..nn.multi import MultiConvGenerator
 from ..nn.objectives import MultiGeneratorObjective
 from ..training.engine import TrainingConfig
 from ..training.hooks import clone_module
-from ._gan import TrainingPlan, pick
+from ._gan import TrainingPlan, check_count, pick
 from .image import IMAGE_PARAMS, SAMPLE_CHUNK, ImageGAN, _ImageSource, auto_steps, auto_width
 
 SHARES = ("none", "trunk", "all_but_output")
@@ -280,9 +280,8 @@ class MADGAN(ImageGAN):
         if generator is None:
             return None
         k = self.n_generators
-        if isinstance(generator, bool) or not isinstance(generator, (int, np.integer)) or not 0 <= generator < k:
-            raise ParameterError(f"generator={generator!r} must be an integer in [0, {k - 1}] (this model has {k} "
-                                 "generators) or None for the uniform mixture")
+        check_number("generator", generator, integer=True, low=0, high=k - 1,
+                     hint=f" (this model has {k} generators) or None for the uniform mixture")
         return int(generator)
 
     def sample(self, n: int, labels: Any = None, *, generator: int | None = None, random_state: Any = None) -> ImageData:
@@ -290,23 +289,21 @@ class MADGAN(ImageGAN):
         proportions, exactly), from generator ``generator`` or (None) the uniform mixture of all."""
         self._check_fitted()
         gen = self._check_generator(generator)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParameterError(f"n={n!r} must be a non-negative integer")
-        codes = self._codes(int(n), labels)
-        return self._generate(codes, int(n), self._rng_for(random_state), gen)
+        n = check_count(n)
+        codes = self._codes(n, labels)
+        return self._generate(codes, n, self._rng_for(random_state), gen)
 
     def sample_generators(self, n: int, *, random_state: Any = None) -> tuple[ImageData, np.ndarray]:
         """``n`` images from the uniform mixture *without* labels, and which generator made each (n,)
         (for mode-coverage and per-generator diagnostics)."""
         self._check_fitted()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParameterError(f"n={n!r} must be a non-negative integer")
+        n = check_count(n)
         rng = self._rng_for(random_state)
         codes = None
         if self._gan_classes:  # label conditioning: the classes in training proportions, shuffled
-            codes = self._codes(int(n), None)
+            codes = self._codes(n, None)
             codes = codes[torch.randperm(len(codes), generator=rng, device=rng.device).cpu().numpy()]
-        imgs, gens = self._raw(int(n), rng, codes)
+        imgs, gens = self._raw(n, rng, codes)
         return (ImageData(imgs, codes, list(self.class_names_)) if codes is not None else ImageData(imgs)), gens
 
     def generator_rows(self, per: int = 10, random_state: Any = 0) -> ImageData:
