@@ -52,8 +52,8 @@ def infer_step(times: pd.DatetimeIndex) -> tuple[str, Any]:
         if times.is_month_end.all():
             return "ME", pd.offsets.MonthEnd()
     if days == 7:
-        wd = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"][int(pd.Series(times.dayofweek).mode().iloc[0])]
-        return f"W-{wd}", pd.offsets.Week(weekday=["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"].index(wd))
+        day = int(pd.Series(times.dayofweek).mode().iloc[0])  # 0 = Monday
+        return f"W-{['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'][day]}", pd.offsets.Week(weekday=day)
     if days == 1:
         return "D", pd.offsets.Day()
     offset = pd.tseries.frequencies.to_offset(common)
