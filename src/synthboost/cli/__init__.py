@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections.abc
 import functools
 import inspect
+import json
 import re
 import sys
 import time
@@ -357,6 +358,17 @@ def _split(text: str, what: str, kind: type = str) -> list:
     return items
 
 
+def _json_object(text: str, flag: str, what: str) -> dict:
+    """A --...-params flag: a JSON object."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise ParameterError(f"{flag} {text!r} is not JSON; write e.g. '{{\"epochs\": 50}}'") from None
+    if not isinstance(value, dict):
+        raise ParameterError(f"{flag} must be a JSON object of {what}")
+    return value
+
+
 def _ratio(text: str) -> Any:
     """--ratio: one non-negative number or 'auto'."""
     if text.strip() == "auto":
@@ -435,7 +447,7 @@ def finish_boost(results, output: Path, report: bool, metric: str = "roc_auc") -
 @_friendly
 def report_cmd(
     run_dir: Path = typer.Argument(..., help="Run directory written by `synthboost boost`."),
-    metric: Optional[str] = typer.Option(None, help="Metric for curves, gains and tests (default: roc_auc for tables, accuracy for images)."),
+    metric: Optional[str] = typer.Option(None, help="Metric for curves, gains and tests (default: roc_auc for tables, accuracy for images, mae for series)."),
 ) -> None:
     """Build RUN_DIR/report.html (static, images embedded) from a boosting run."""
     from ..report.html import build_report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Optional
@@ -10,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import ParameterError
-from . import _comma_items, _csv, _friendly, _ratio, _split, _with_model_options, app
+from . import _comma_items, _csv, _friendly, _json_object, _ratio, _split, _with_model_options, app
 from ..augment.images import IMAGE_AUGMENTERS
 from ..synthesizers import MADGAN, ImageGAN
 
@@ -134,12 +133,7 @@ def boost(
     from . import finish_boost
 
     train, test, name = load_images(data)
-    try:
-        params = json.loads(gan_params)
-    except json.JSONDecodeError:
-        raise ParameterError(f"--gan-params {gan_params!r} is not JSON; write e.g. '{{\"epochs\": 50}}'") from None
-    if not isinstance(params, dict):
-        raise ParameterError("--gan-params must be a JSON object of ImageGAN parameters")
+    params = _json_object(gan_params, "--gan-params", "ImageGAN parameters")
     seed_list = _split(seeds, "seeds", int)
     results = run_image_boost(train, test, sizes=_split(sizes, "sizes", int), seeds=seed_list if "," in seeds else seed_list[0],
                               augmenters=_split(augmenters, "augmenters"), models=_split(models, "models"),

@@ -1,4 +1,5 @@
-"""``synthboost series ...``: fit and sample series GANs (continuation with --context)."""
+"""``synthboost series ...``: fit, sample (continuation with --context) and upsample series GANs, and
+the forecasting boost experiment."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Optional
 import typer
 
 from ..errors import ParameterError
-from . import _friendly, _with_estimator_options, app
+from . import _friendly, _json_object, _ratio, _split, _with_estimator_options, app
 from ..synthesizers import TimeSeriesGAN
 
-series_app = typer.Typer(no_args_is_help=True, help="GANs for short multivariate series: windows and continuations.")
+series_app = typer.Typer(no_args_is_help=True, help="GANs for short multivariate series: windows, continuations, higher "
+                         "resolution, and whether their windows boost a forecaster.")
 app.add_typer(series_app, name="series")
 
 
@@ -89,6 +91,89 @@ def sample(
         return
     write_table(pd.DataFrame(out), output)
     typer.echo(f"wrote {len(out)} rows to {output}")
+
+
+@series_app.command("upsample")
+@_friendly
+def upsample(
+    model: Path = typer.Argument(..., help="Model directory of a TimeSeriesGAN fitted with --upsample-factor."),
+    coarse: Path = typer.Argument(..., help="A CSV of the coarse series: one column per feature the model knows "
+                                            "(each value the mean of FACTOR fine steps); other columns are ignored."),
+    factor: Optional[int] = typer.Option(None, help="Fine steps per coarse step; must be the model's upsample factor "
+                                                    "(default: the model's)."),
+    output: Path = typer.Option(..., "--output", "-o", help="A .csv file: the fine series, one row per fine step."),
+    seed: Optional[int] = typer.Option(None, help="Random seed for this draw."),
+) -> None:
+    """A fine series consistent with COARSE (every block of FACTOR fine steps averages to its coarse value)."""
+    import pandas as pd
+
+    from ..errors import SchemaError
+    from ..io import read_table, write_table
+    from ..synthesizers import load
+
+    gan = load(model)
+    if not isinstance(gan, TimeSeriesGAN):
+        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not a series model")
+    if gan.upsample_factor <= 1:
+        raise ParameterError(f"{str(model)!r} was not fitted for higher resolution; fit it with --upsample-factor")
+    if factor is not None and factor != gan.upsample_factor:
+        raise ParameterError(f"--factor {factor}: this model makes {gan.upsample_factor} fine steps per coarse step")
+    table = read_table(coarse)
+    missing = [c for c in gan.columns_ if c not in table.columns]
+    if missing:
+        raise SchemaError(f"{str(coarse)!r} lacks the column(s) {missing}; the model knows {gan.columns_}")
+    fine = gan.upsample(table[gan.columns_].to_numpy(dtype=float), random_state=seed)
+    out = pd.DataFrame(fine, columns=gan.columns_)
+    out.insert(0, "coarse_step", [i // gan.upsample_factor for i in range(len(out))])
+    out.insert(0, "step", range(len(out)))
+    write_table(out, output)
+    typer.echo(f"wrote {len(out)} fine steps ({len(table)} coarse x {gan.upsample_factor}) to {output}")
+
+
+@series_app.command("boost")
+@_friendly
+def boost(
+    data: str = typer.Argument(..., help="A series dataset name, or a CSV / Parquet table (see --time-column)."),
+    time_column: Optional[str] = typer.Option(None, help="Table input: the time column (its step is inferred)."),
+    columns: Optional[str] = typer.Option(None, help="Table input: value columns, comma-separated (default: every numeric one)."),
+    sizes: str = typer.Option("52,104,208", help="History lengths in steps (the most recent before the test period)."),
+    seeds: str = typer.Option("10", help="Number of seeds, or a comma-separated list of seeds."),
+    augmenters: str = typer.Option("none,jitter,scaling,magnitude-warp,time-warp,window-slice,gan",
+                                   help="Augmenters: none, jitter, scaling, magnitude-warp, time-warp, window-slice, gan."),
+    models: str = typer.Option("ridge,gru", help="Forecasters: ridge (ridge on lags), gru (a small GRU)."),
+    ratio: str = typer.Option("1.0", help="Generated training pairs per real pair, or 'auto'."),
+    window: int = typer.Option(8, help="Steps of the windows the augmenters and the GAN work on."),
+    lags: int = typer.Option(4, help="Past steps a forecaster reads."),
+    difference: bool = typer.Option(True, help="Forecast first differences (the chickenpox benchmark's form)."),
+    test_steps: Optional[int] = typer.Option(None, help="Steps of the test period (default: the last fifth)."),
+    gap: Optional[int] = typer.Option(None, help="Steps between a history and the test period (default and least: one window)."),
+    gan_params: str = typer.Option("{}", help='TimeSeriesGAN parameters, as JSON, e.g. {"epochs": 50}.'),
+    n_jobs: int = typer.Option(1, "--n-jobs", "-j", help="Cells run in parallel (joblib)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
+    output: Path = typer.Option(..., "--output", "-o", help="Run directory (results.csv, config.json, showcase/)."),
+    overwrite: bool = typer.Option(False, help="Discard earlier results in the run directory."),
+    report: bool = typer.Option(True, help="Build report.html when the grid is done."),
+) -> None:
+    """Run (or resume) the forecasting boost experiment: do generated windows beat the real history alone and classic augmentation?"""
+    from ..containers import SeriesData
+    from ..data.sequences import from_frame
+    from ..experiments.series import run_series_boost
+    from . import finish_boost
+
+    x = load_series(data)
+    if not isinstance(x, SeriesData):
+        x = from_frame(x, time_column, _split(columns, "columns") if columns else None)
+    for note in x.notes:
+        typer.echo(note)
+    seed_list = _split(seeds, "seeds", int)
+    results = run_series_boost(x, sizes=_split(sizes, "sizes", int), seeds=seed_list if "," in seeds else seed_list[0],
+                               augmenters=_split(augmenters, "augmenters"), models=_split(models, "models"),
+                               output=str(output), ratio=_ratio(ratio), window=window, lags=lags, difference=difference,
+                               test_steps=test_steps, gap=gap,
+                               gan_params=_json_object(gan_params, "--gan-params", "TimeSeriesGAN parameters"),
+                               dataset_name=data if "/" not in data and "." not in data else Path(data).stem,
+                               n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite)
+    finish_boost(results, output, report, metric="mae")
 
 
 def _write_npy(path: Path, array) -> None:

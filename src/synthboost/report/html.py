@@ -197,14 +197,18 @@ def _config_section(config: dict, results: pd.DataFrame, metric: str) -> str:
     seeds = config.get("seeds")
     items = {
         "dataset": config.get("dataset", "?"),
-        **({"target": config.get("target", "?")} if config.get("kind") != "images" else {"classes": config.get("classes", "?")}),
+        **({"classes": config.get("classes", "?")} if config.get("kind") == "images" else
+           {"columns": config.get("columns", "?"), "target": config.get("target", "?")} if config.get("kind") == "series"
+           else {"target": config.get("target", "?")}),
         "sizes": config.get("sizes", sorted(results["size"].unique().tolist())),
         "seeds": f"{len(seeds)} ({_fmt(seeds[:8])}{', …' if len(seeds) > 8 else ''})" if isinstance(seeds, list) else "?",
         "augmenters": config.get("augmenters", sorted(results["augmenter"].unique())),
         "models": config.get("models", sorted(results["model"].unique())),
         "ratio": config.get("ratio", "?"),
-        "test size": config.get("test_size", "?"),
-        **({} if config.get("kind") == "images" else {"positive class": config.get("positive_class")}),
+        **({"test size": config.get("test_size", "?")} if config.get("kind") != "series" else {}),
+        **({"positive class": config.get("positive_class")} if config.get("kind") in (None, "table") else {}),
+        **({k.replace("_", " "): config.get(k) for k in ("window", "lags", "difference", "test_steps", "gap", "val_share")}
+           if config.get("kind") == "series" else {}),
         "metric in this report": metric,
         "result rows": len(results),
     }
@@ -227,7 +231,7 @@ def _errors_note(results: pd.DataFrame) -> str:
     )
 
 
-def _rows_added_note(results: pd.DataFrame, images: bool = False) -> str:
+def _rows_added_note(results: pd.DataFrame, unit: str = "rows") -> str:
     """Synthetic rows per real row for each augmenter, and the cells that got fewer than they asked for
     (a filter or a peer library that could not supply every row), so equal-size comparisons are not assumed."""
     need = {"seed", "size", "augmenter", "n_real", "n_synthetic", "ratio_used"}
@@ -248,8 +252,11 @@ def _rows_added_note(results: pd.DataFrame, images: bool = False) -> str:
         if short:
             text += f" (fewer rows than asked in {short} of {len(g)} cells, {(asked - g['n_synthetic']).clip(lower=0).sum() / asked.sum():.1%} of the asked rows missing)"
         parts.append(text)
-    if images:
+    if unit == "images":
         return '<p class="note">Generated images added per real image, mean over cells: ' + "; ".join(parts) + ".</p>"
+    if unit == "pairs":
+        return ('<p class="note">Generated (lags &rarr; next) training pairs added per real pair, mean over cells: '
+                + "; ".join(parts) + ".</p>")
     return ('<p class="note">Synthetic rows added per real row, mean over cells: ' + "; ".join(parts) +
             ". Rows a filter rejects are replaced by fresh ones; what still could not be supplied is missing, never faked.</p>")
 
@@ -404,7 +411,7 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     """Build the static HTML report of a boosting run and return its path.
 
     ``metric`` defaults to the family's headline metric: ``roc_auc`` for tables, ``accuracy``
-    for images.
+    for images, ``mae`` for series.
 
     Reads ``run_dir/config.json``, ``run_dir/results.csv`` and ``run_dir/showcase/*``;
     writes figures to ``run_dir/figures/`` and the page to ``output`` (default
@@ -419,7 +426,10 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     config = _read_config(run / "config.json")
     results = _read_results(run / "results.csv")
     images = config.get("kind") == "images"
-    metric = metric or ("accuracy" if images else "roc_auc")
+    series = config.get("kind") == "series"
+    metric = metric or ("accuracy" if images else "mae" if series else "roc_auc")
+    unit, xlabel = (("images per class", "real images per class") if images else
+                    ("steps of history", "history length (steps)") if series else ("rows", "real training rows"))
     numeric = [c for c in results.select_dtypes("number").columns if c not in _NOT_METRICS]
     if metric not in numeric:
         raise ParameterError(f"metric {metric!r} is not a metric column of {str(run / 'results.csv')!r}; choose one of {numeric}")
@@ -438,7 +448,11 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     title = f"synthboost report: {config.get('dataset', run.name)}"
     body = [f"<h1>{_e(title)}</h1>"]
     question = ("Does adding generated images make a CNN better than the real images alone, and than classic augmentation?"
-                if images else f"Does adding synthetic rows make a classifier better? Target <code>{_e(config.get('target', '?'))}</code>,")
+                if images else
+                "Do generated windows make a one-step-ahead forecaster better than the real history alone, and than "
+                "classic window augmentation? Errors are in z-scored steps of the series (lower is better; gains are "
+                "oriented so that positive means lower error)," if series else
+                f"Does adding synthetic rows make a classifier better? Target <code>{_e(config.get('target', '?'))}</code>,")
     body.append(
         f'<p class="note">{question} '
         f"metric <code>{_e(metric)}</code>, run directory <code>{_e(run.resolve().name)}</code>.</p>"
@@ -451,11 +465,10 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     body.append("<nav>" + "".join(f'<a href="#{_e(a)}">{_e(t)}</a>' for a, t in nav) + "</nav>")
     body.append(_config_section(config, results, metric))
     body.append(_errors_note(results))
-    body.append(_summary_section(gains, metric, baseline_note, "images per class" if images else "rows"))
-    body.append(_rows_added_note(results, images))
+    body.append(_summary_section(gains, metric, baseline_note, unit))
+    body.append(_rows_added_note(results, "images" if images else "pairs" if series else "rows"))
 
-    p = plot_learning_curves(results, figures / "learning_curves.png", metric=metric,
-                             xlabel="real images per class" if images else "real training rows")
+    p = plot_learning_curves(results, figures / "learning_curves.png", metric=metric, xlabel=xlabel)
     body.append('<section id="curves"><h2>Learning curves</h2>')
     body.append(_img(p, "learning curves", f"Mean {metric} over seeds with a 95% t-interval; dashed black = no augmentation."))
     body.append("</section>")
@@ -464,7 +477,7 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
     if gains is None:
         body.append(f'<p class="warn">{_e(baseline_note)}</p>')
     else:
-        p = plot_gain_heatmap(gains, figures / "gain_heatmap.png", xlabel="real images per class" if images else "real training rows")
+        p = plot_gain_heatmap(gains, figures / "gain_heatmap.png", xlabel=xlabel)
         body.append(_img(p, "gain heatmap", "Blue = augmentation helped, red = it hurt; bold with * = significant after Holm."))
     body.append("</section>")
 
@@ -486,6 +499,10 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
 
         body.append(cnn_curves_section(run, figures))
         body.extend(image_showcase_section(d, figures) for d in showcases)
+    elif series:
+        from .series import series_showcase_section
+
+        body.extend(series_showcase_section(d, figures) for d in showcases)
     else:
         body.extend(_showcase_section(d, figures, config) for d in showcases)
 

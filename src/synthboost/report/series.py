@@ -1,0 +1,96 @@
+"""What the boosting report shows of a series run's generator: real and generated windows side by
+side, their mean autocorrelation by lag, the GAN's training curves and its scores (TimeGAN's
+discriminative score, autocorrelation difference, marginal KS)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..io import read_table
+from .boost_plots import _save
+from .html import _e, _img, _kv_table, _slug
+from .plots import _figure, plot_history
+
+_NOTES = {
+    "discriminative score": "|accuracy - 0.5| of a GRU telling real from generated windows on held-out 20 % "
+                            "(0 = it cannot tell them apart)",
+    "autocorrelation difference": "mean |ACF real - ACF generated| over lags 1 .. T/2 (0 = the same dynamics)",
+    "marginal KS": "two-sample Kolmogorov-Smirnov statistic of all values (0 = the same distribution)",
+}
+
+
+def _acf(w: np.ndarray, max_lag: int) -> np.ndarray:
+    """Mean over windows (N, T) of the autocorrelation at lags 1 .. max_lag."""
+    x = w - w.mean(axis=1, keepdims=True)
+    var = (x ** 2).sum(axis=1) + 1e-12
+    return np.array([((x[:, k:] * x[:, :-k]).sum(axis=1) / var).mean() for k in range(1, max_lag + 1)])
+
+
+def plot_windows(real: np.ndarray, synthetic: np.ndarray, path: str | os.PathLike, n: int = 12) -> Path:
+    """Left: ``n`` real windows; middle: ``n`` generated ones (same axes); right: mean ACF of both."""
+    plt = _figure()
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(13, 3.8))
+    lim = np.quantile(np.concatenate([real.ravel(), synthetic.ravel()]), [0.005, 0.995])
+    steps = np.arange(real.shape[1])
+    for ax, w, name, colour in ((a, real, "real", "tab:blue"), (b, synthetic, "generated", "tab:orange")):
+        for row in w[:n]:
+            ax.plot(steps, row, color=colour, alpha=0.55, lw=1)
+        ax.set(title=f"{name} windows ({min(n, len(w))} of {len(w)})", xlabel="step", ylim=lim)
+        ax.grid(alpha=0.3)
+    a.set_ylabel("scaled value")
+    lags = np.arange(1, max(2, real.shape[1] // 2) + 1)
+    c.plot(lags, _acf(real, len(lags)), "o-", color="tab:blue", label="real")
+    c.plot(lags, _acf(synthetic, len(lags)), "s--", color="tab:orange", label="generated")
+    c.axhline(0, color="grey", lw=0.8)
+    c.set(title="mean autocorrelation", xlabel="lag", ylabel="ACF")
+    c.legend(fontsize=8)
+    c.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def series_showcase_section(directory: Path, figures: Path) -> str:
+    aug = directory.name
+    slug = _slug(aug)
+    out = [f'<section class="showcase" id="showcase-{_e(slug)}"><h2>Showcase: {_e(aug)}</h2>']
+    meta: dict = {}
+    if (directory / "meta.json").is_file():
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            out.append('<p class="warn">meta.json is not valid JSON and was ignored.</p>')
+    out.append('<p class="note">One generator of the grid, shown in detail: it saw only the fitting steps of its cell '
+               "(the history less its validation tail and a gap), cut into windows of one column each.</p>")
+    out.append(_kv_table({"generator": meta.get("generator"), "real windows it was fitted on": meta.get("n_train"),
+                          "generated pairs added": meta.get("n_synthetic_pairs"), "history length": meta.get("size"),
+                          "seed": meta.get("seed"), "GAN epochs": meta.get("epochs")}))
+    path = directory / "windows.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        if "real" in arrays and "synthetic" in arrays:
+            out.append("<h3>Real and generated windows</h3>")
+            p = plot_windows(arrays["real"], arrays["synthetic"], figures / f"{slug}_windows.png")
+            out.append(_img(p, f"{aug} windows", "Windows in the experiment's scaled units (z-scored steps); right: "
+                                                 "mean autocorrelation by lag."))
+    if (directory / "history.csv").is_file():
+        history = read_table(directory / "history.csv")
+        if not history.empty:
+            out.append("<h3>GAN training curves</h3>")
+            p = plot_history(history, figures / f"{slug}_history.png", title=f"{aug}: GAN training")
+            out.append(_img(p, f"{aug} GAN training curves"))
+    out.append("<h3>Quality</h3>")
+    if meta.get("quality_error"):
+        out.append(f'<p class="warn">{_e(meta["quality_error"])}</p>')
+    out.append(_kv_table({"discriminative score": meta.get("discriminative_score"),
+                          "autocorrelation difference": meta.get("autocorrelation_difference"),
+                          "marginal KS": meta.get("marginal_ks")}, _NOTES))
+    out.append("</section>")
+    return "".join(out)
+
+
+__all__ = ["series_showcase_section", "plot_windows"]
