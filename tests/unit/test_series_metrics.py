@@ -47,3 +47,19 @@ def test_crps_and_the_forecasting_baselines():
     assert np.allclose(naive(x[:48], 3), x[47:48].repeat(3, 0))
     ar = RidgeLags(lags=4, alpha=1e-6).fit(x[:48])
     assert np.abs(ar.predict(x[:48], 6) - x[48:54]).max() < 1e-3  # a sine is an exact AR(2)
+
+
+def test_window_embedding_parity_r2_and_plot(tmp_path):
+    from synthboost.metrics.timeseries import embed_windows, r_squared
+    from synthboost.report.series import plot_parity
+
+    a, b = sines(120, seed=0), sines(80, seed=1)
+    emb = embed_windows(a, b, method="pca", max_windows=100)
+    assert list(emb.columns) == ["x", "y", "source"] and (emb["source"] == "real").sum() == 100
+    assert (emb["source"] == "synthetic").sum() == 80
+    y = np.arange(10.0)
+    assert r_squared(y, y) == 1.0 and r_squared(y, np.full(10, y.mean())) == 0.0 and r_squared(y, -y) < 0
+    with pytest.raises(SchemaError, match="9 predictions for 10"):
+        r_squared(y, y[:9])
+    p = plot_parity(y, {"exact": y, "mean": np.full(10, 4.5)}, tmp_path / "parity.png")
+    assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

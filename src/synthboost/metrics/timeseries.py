@@ -13,6 +13,9 @@
   reference row (the same model trained on real windows).
 - :func:`autocorrelation_difference`, :func:`marginal_ks`: mean absolute difference of the
   per-feature autocorrelations up to ``max_lag``, and the per-feature two-sample KS statistic.
+- :func:`embed_windows`: real and synthetic windows, flattened to T x F values each, in two
+  dimensions (PCA or t-SNE), as TimeGAN's visual check; :func:`r_squared`: the study's parity
+  plot's R² of predicted against true values (1 = perfect, 0 = no better than the mean).
 
 All scores take windows already scaled to a common range (e.g. the GAN's minmax scale), as
 TimeGAN's do.
@@ -138,4 +141,27 @@ def crps(paths: np.ndarray, truth: np.ndarray) -> float:
     return float((first - 0.5 * spread).mean())
 
 
-__all__ = ["crps", "discriminative_score", "predictive_score", "autocorrelation_difference", "marginal_ks"]
+def embed_windows(real: np.ndarray, synth: np.ndarray, method: str = "pca", max_windows: int = 1000,
+                  random_state: int = 0):
+    """A table x, y, source ("real" / "synthetic") of at most ``max_windows`` windows of each, flattened."""
+    import pandas as pd
+
+    from .diagnostics import embed_2d
+
+    a, b = _check(real, synth)
+    cols = [f"t{t}_f{j}" for t in range(a.shape[1]) for j in range(a.shape[2])]
+    flat = lambda w: pd.DataFrame(w.reshape(len(w), -1).astype(np.float64), columns=cols)  # noqa: E731
+    return embed_2d(flat(a), flat(b), method=method, max_rows=max_windows, random_state=random_state)
+
+
+def r_squared(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """1 - SSE / SST over all values (negative when worse than predicting the truth's mean)."""
+    y, p = np.asarray(truth, dtype=np.float64).ravel(), np.asarray(predicted, dtype=np.float64).ravel()
+    if y.shape != p.shape or not len(y):
+        raise SchemaError(f"{len(p)} predictions for {len(y)} true values")
+    sst = ((y - y.mean()) ** 2).sum()
+    return float(1.0 - ((y - p) ** 2).sum() / sst) if sst > 0 else float("nan")
+
+
+__all__ = ["crps", "discriminative_score", "predictive_score", "autocorrelation_difference", "marginal_ks",
+           "embed_windows", "r_squared"]

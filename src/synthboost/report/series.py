@@ -1,6 +1,7 @@
 """What the boosting report shows of a series run's generator: real and generated windows side by
-side, their mean autocorrelation by lag, the GAN's training curves and its scores (TimeGAN's
-discriminative score, autocorrelation difference, marginal KS)."""
+side, their mean autocorrelation by lag, PCA and t-SNE of both, the GAN's training curves and its
+scores (TimeGAN's discriminative score, autocorrelation difference, marginal KS); and the study's
+parity plot of forecasts against the truth."""
 
 from __future__ import annotations
 
@@ -53,6 +54,42 @@ def plot_windows(real: np.ndarray, synthetic: np.ndarray, path: str | os.PathLik
     return _save(fig, path)
 
 
+def _embeddings(real: np.ndarray, synthetic: np.ndarray, figures: Path, slug: str, aug: str) -> str:
+    from ..metrics.timeseries import embed_windows
+    from .boost_plots import plot_embedding
+
+    out = ['<div class="grid2">']
+    for method, name in (("pca", "PCA"), ("tsne", "t-SNE")):
+        out.append(f'<div class="embed"><h3>{name} of real and generated windows</h3>')
+        try:
+            emb = embed_windows(real[:, :, None], synthetic[:, :, None], method=method, max_windows=500)
+        except Exception as e:  # a figure must not cost the page
+            out.append(f'<p class="warn">{_e(f"{type(e).__name__}: {e}")}</p></div>')
+            continue
+        p = plot_embedding(emb, figures / f"{slug}_{method}.png", title=f"{aug}: {name} of windows")
+        out.append(_img(p, f"{aug} {name}", "Overlapping clouds: the generator covers the real windows.") + "</div>")
+    return "".join(out) + "</div>"
+
+
+def plot_parity(truth: np.ndarray, predicted: dict[str, np.ndarray], path: str | os.PathLike,
+                title: str = "forecast against truth") -> Path:
+    """The study's parity plot: predicted against true values, one panel per method, R² in its title."""
+    from ..metrics.timeseries import r_squared
+
+    plt = _figure()
+    fig, axes = plt.subplots(1, len(predicted), figsize=(4.2 * len(predicted), 4), squeeze=False)
+    y = np.asarray(truth, dtype=np.float64).ravel()
+    lim = (min(y.min(), *(np.min(p) for p in predicted.values())), max(y.max(), *(np.max(p) for p in predicted.values())))
+    for ax, (name, p) in zip(axes[0], predicted.items()):
+        ax.scatter(y, np.asarray(p).ravel(), s=6, alpha=0.4, lw=0)
+        ax.plot(lim, lim, color="grey", lw=0.8)
+        ax.set(title=f"{name}: R² = {r_squared(y, p):.2f}", xlabel="true", ylabel="predicted", xlim=lim, ylim=lim)
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def series_showcase_section(directory: Path, figures: Path) -> str:
     aug = directory.name
     slug = _slug(aug)
@@ -77,6 +114,7 @@ def series_showcase_section(directory: Path, figures: Path) -> str:
             p = plot_windows(arrays["real"], arrays["synthetic"], figures / f"{slug}_windows.png")
             out.append(_img(p, f"{aug} windows", "Windows in the experiment's scaled units (z-scored steps); right: "
                                                  "mean autocorrelation by lag."))
+            out.append(_embeddings(arrays["real"], arrays["synthetic"], figures, slug, aug))
     if (directory / "history.csv").is_file():
         history = read_table(directory / "history.csv")
         if not history.empty:
@@ -93,4 +131,4 @@ def series_showcase_section(directory: Path, figures: Path) -> str:
     return "".join(out)
 
 
-__all__ = ["series_showcase_section", "plot_windows"]
+__all__ = ["series_showcase_section", "plot_windows", "plot_parity"]
