@@ -126,6 +126,20 @@ def test_cli_series_fit_and_sample(tmp_path):
     assert r.exit_code == 0 and np.load(tmp_path / "paths.npy").shape == (5, 4, 2)
     r = runner.invoke(app, ["series", "sample", str(model), "-n", "5", "-o", str(tmp_path / "x.csv")])
     assert r.exit_code == 1 and "pass context=" in r.output
+    r = runner.invoke(app, ["series", "fit", str(tmp_path / "w.csv"), "--time-column", "week", "--window", "12",
+                            "--calendar", "year", "--epochs", "1", "--hidden", "8", "--no-verbose", "-o", str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["series", "sample", str(tmp_path / "c"), "-n", "2", "--start", "2011-01-03",
+                            "-o", str(tmp_path / "c.csv")])
+    assert r.exit_code == 0, r.output
+    dated = pd.read_csv(tmp_path / "c.csv", parse_dates=["week"])
+    assert list(dated.columns) == ["window", "step", "week", "cases", "temp"] and dated["week"].iloc[0] == pd.Timestamp("2011-01-03")
+    r = runner.invoke(app, ["series", "sample", str(tmp_path / "c"), "-n", "2", "--start", "2011-01-03",
+                            "-o", str(tmp_path / "c.npy")])
+    assert r.exit_code == 0 and np.load(tmp_path / "c.npy").shape == (2, 12, 2)
+    r = runner.invoke(app, ["series", "sample", str(model), "-n", "2", "--context", str(tmp_path / "w.csv"),
+                            "--start", "2011-01-03", "-o", str(tmp_path / "z.csv")])
+    assert r.exit_code == 1 and "start= is for models fitted with a calendar" in r.output
     r = runner.invoke(app, ["series", "fit", "mnist", "-o", str(tmp_path / "y")])
     assert r.exit_code == 1 and "'mnist' is an image dataset; the series commands need a series" in r.output
 
@@ -143,3 +157,61 @@ def test_upsample_keeps_every_block_mean():
         TimeSeriesGAN(window=10, upsample_factor=4, epochs=1, verbose=False).fit(datasets.load("sines", n=20).values[:, :10])
     with pytest.raises(ParameterError, match="upsample_factor > 1"):
         TimeSeriesGAN(epochs=1, verbose=False).fit(datasets.load("sines", n=20).values).upsample(coarse)
+
+
+def seasonal(n=260):
+    """Weekly values whose level is the season: 2 sin(2 pi day-of-year / 365.25) + small noise."""
+    t = pd.date_range("2000-01-03", periods=n, freq="W-MON")
+    x = 2 * np.sin(2 * np.pi * (t.day_of_year - 1) / 365.25) + 0.1 * np.random.default_rng(0).standard_normal(n)
+    return pd.DataFrame({"date": t, "v": x})
+
+
+def test_calendar_conditioning_follows_the_dates(tmp_path):
+    df = seasonal()
+    m = TimeSeriesGAN(window=8, calendar="year", time_column="date", architecture="conv", hidden=16, layers=1,
+                      epochs=20, batch_size=64, lr=3e-3, scaling="standard", verbose=False, random_state=0).fit(df)
+    spring = m.sample(200, start="2010-03-01", random_state=1)  # true level about +1.9
+    autumn = m.sample(200, start="2010-09-06", random_state=1)  # about -1.8
+    assert list(spring.columns) == ["window", "step", "date", "v"]
+    assert spring["date"].iloc[:3].tolist() == list(pd.date_range("2010-03-01", periods=3, freq="W-MON"))
+    assert spring["v"].mean() - autumn["v"].mean() > 2.0
+    free = m.sample(50, random_state=2)  # dates drawn from the training windows' starts
+    assert free["date"].min() >= df["date"].min() and free["date"].dt.dayofweek.eq(0).all()
+    per = m.sample(2, start=["2011-01-05", "2011-07-06"], random_state=3)  # rolled onto the Monday of the week
+    assert per.groupby("window")["date"].first().tolist() == [pd.Timestamp("2011-01-10"), pd.Timestamp("2011-07-11")]
+    m.save(tmp_path / "cal")
+    back = load(tmp_path / "cal")
+    assert back.sample(5, start="2012-05-07", random_state=4).equals(m.sample(5, start="2012-05-07", random_state=4))
+    with pytest.raises(SchemaError, match="3 timestamps .* for 2 windows"):
+        m.sample(2, start=["2011-01-03"] * 3)
+    with pytest.raises(SchemaError, match="not a timestamp"):
+        m.sample(2, start="next tuesday")
+
+
+def test_calendar_continuation_reads_the_context_dates():
+    df = seasonal(200)
+    m = TimeSeriesGAN(window=10, context=6, calendar="year+week", time_column="date", epochs=1, hidden=8, layers=1,
+                      verbose=False, random_state=0).fit(df)
+    paths = m.sample(3, context=df.tail(6), random_state=1)
+    step = pd.Timedelta(weeks=1)
+    assert paths["date"].iloc[0] == df["date"].iloc[-1] + step and len(paths) == 3 * 4
+    same = m.sample(3, context=df["v"].tail(6).to_numpy(), start=df["date"].iloc[-6], random_state=1)
+    assert same.equals(paths)
+    with pytest.raises(ParameterError, match="pass start="):
+        m.sample(3, context=df["v"].tail(6).to_numpy())
+
+
+def test_calendar_refusals():
+    with pytest.raises(SchemaError, match="needs one series with timestamps"):
+        TimeSeriesGAN(calendar="year", epochs=1, verbose=False).fit(datasets.load("sines", n=20).values)
+    with pytest.raises(ParameterError, match="calendar='month'"):
+        TimeSeriesGAN(calendar="month", epochs=1, verbose=False).fit(seasonal())
+    with pytest.raises(ParameterError, match="calendar='week' needs no upsample_factor"):
+        TimeSeriesGAN(window=8, calendar="week", upsample_factor=2, scaling="standard", time_column="date", epochs=1,
+                      verbose=False).fit(seasonal())
+    with pytest.raises(ParameterError, match="calendar='week' needs the GRU generator"):
+        TimeSeriesGAN(window=8, calendar="week", architecture="dense", time_column="date", epochs=1,
+                      verbose=False).fit(seasonal())
+    plain = TimeSeriesGAN(window=8, time_column="date", epochs=1, hidden=8, layers=1, verbose=False).fit(seasonal(60))
+    with pytest.raises(ParameterError, match="start= is for models fitted with a calendar"):
+        plain.sample(2, start="2001-01-01")

@@ -105,3 +105,18 @@ def test_windows_and_a_chronological_split_with_a_gap():
         chronological_split(100, 12, 24, gap=5)
     with pytest.raises(SchemaError, match="shorter than two windows"):
         make_windows(x[:20], 12)
+
+
+def test_calendar_features_are_the_phase_in_the_year_and_week():
+    from synthboost.data.sequences import calendar_features
+
+    t = pd.DatetimeIndex(["2021-01-01", "2021-07-02 12:00", "2021-01-04"])  # a Friday, a Friday, a Monday
+    year = calendar_features(t, "year")
+    assert year.shape == (3, 2) and np.allclose(year[0], [0.0, 1.0])
+    assert np.allclose(year[1], [np.sin(np.pi * 182.5 / 182.625), np.cos(np.pi * 182.5 / 182.625)], atol=1e-6)
+    both = calendar_features(t, "year+week")
+    assert both.shape == (3, 4) and np.allclose(both[2, 2:], [0.0, 1.0])  # Monday: phase 0 of the week
+    assert np.allclose(both[0, 2:], [np.sin(2 * np.pi * 4 / 7), np.cos(2 * np.pi * 4 / 7)], atol=1e-6)
+    assert calendar_features(t, "none").shape == (3, 0)
+    with pytest.raises(ParameterError, match="calendar='hour'"):
+        calendar_features(t, "hour")

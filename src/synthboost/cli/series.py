@@ -62,6 +62,9 @@ def sample(
     n: int = typer.Option(100, "-n", "--n", help="Number of windows (or, with --context, sample paths)."),
     output: Path = typer.Option(..., "--output", "-o", help="A .csv (the long table) or .npy (an array) file."),
     context: Optional[Path] = typer.Option(None, help="A CSV of the observed series to continue (its last steps are read)."),
+    start: Optional[str] = typer.Option(None, help="A model fitted with --calendar: the date the windows begin on "
+                                                   "(default: dates of the training windows; a --context table with "
+                                                   "the time column gives its own)."),
     seed: Optional[int] = typer.Option(None, help="Random seed for this draw."),
 ) -> None:
     """Generate N windows from a saved series model, or N continuations of --context."""
@@ -78,7 +81,7 @@ def sample(
     if suffix not in (".csv", ".npy"):
         raise ParameterError(f"--output {str(output)!r}: use a .csv or a .npy file")
     ctx = read_table(context) if context is not None else None
-    out = gan.sample(n, context=ctx, random_state=seed)
+    out = gan.sample(n, context=ctx, start=start, random_state=seed)
     if isinstance(out, np.ndarray):
         if suffix == ".csv":  # the long table of an array model: window/path, step, columns
             name, first = ("path", 1) if gan.context else ("window", 0)
@@ -87,7 +90,7 @@ def sample(
             _write_npy(output, out)
             return
     elif suffix == ".npy":
-        _write_npy(output, out.iloc[:, 2:].to_numpy().reshape(n, -1, gan.n_features_))
+        _write_npy(output, out[gan.columns_].to_numpy(dtype=float).reshape(n, -1, gan.n_features_))
         return
     write_table(pd.DataFrame(out), output)
     typer.echo(f"wrote {len(out)} rows to {output}")

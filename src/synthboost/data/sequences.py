@@ -14,6 +14,9 @@ reversible per-column scaling, windows, and chronological splits with a gap.
 - :func:`chronological_split`: the steps a model trains on, then a gap of at least one
   window, then the steps it is tested on: overlapping windows across a cut would leak the
   test period into training.
+- :func:`calendar_features`: per step, sine and cosine of the position in the year (``year``:
+  day of the year, so week of the year for weekly data) and / or in the week (``week``: day of
+  the week), what a model can be conditioned on.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ..containers import SeriesData
 from ..errors import ParameterError, SchemaError
 
 SCALINGS = ("minmax", "standard", "log1p", "diff")
+CALENDARS = ("none", "year", "week", "year+week")
 #: steps a reader fills at most, as a share of the series (more is refused: the data has gaps, not a few holes)
 MAX_FILL = 0.02
 
@@ -237,6 +241,22 @@ def chronological_split(n_steps: int, window: int, test_steps: int, gap: int | N
     return range(0, train_end), range(n_steps - test_steps, n_steps)
 
 
+def calendar_features(times: pd.DatetimeIndex, calendar: str) -> np.ndarray:
+    """(T, C) float32: for each cycle ``calendar`` names ("year", "week" or both, "year+week"),
+    sin and cos of the step's phase in it (C = 2 per cycle; C = 0 for "none")."""
+    if calendar not in CALENDARS:
+        raise ParameterError(f"calendar={calendar!r} must be one of {', '.join(CALENDARS)}")
+    t = pd.DatetimeIndex(times)
+    cols = []
+    for cycle in ([] if calendar == "none" else calendar.split("+")):
+        if cycle == "year":  # day of the year (0-based, with the time of day) over the mean year
+            phase = (t.day_of_year.to_numpy() - 1 + t.hour.to_numpy() / 24.0) / 365.25
+        else:  # day of the week, Monday 0
+            phase = (t.day_of_week.to_numpy() + t.hour.to_numpy() / 24.0) / 7.0
+        cols += [np.sin(2 * np.pi * phase), np.cos(2 * np.pi * phase)]
+    return np.stack(cols, axis=1).astype(np.float32) if cols else np.zeros((len(t), 0), np.float32)
+
+
 def sines(n: int = 10_000, length: int = 24, features: int = 5, seed: int = 0) -> np.ndarray:
     """TimeGAN's sines (Yoon et al. 2019, ``data_loading.py``): windows (n, length, features), each
     feature (sin(f t + p) + 1) / 2 for t = 0..length-1, with f and p drawn from U[0, 0.1] per window and
@@ -248,4 +268,5 @@ def sines(n: int = 10_000, length: int = 24, features: int = 5, seed: int = 0) -
     return (np.sin(f * t + p) + 1.0) / 2.0
 
 
-__all__ = ["from_frame", "infer_step", "SeriesScaler", "make_windows", "chronological_split", "sines", "SCALINGS"]
+__all__ = ["from_frame", "infer_step", "SeriesScaler", "make_windows", "chronological_split", "calendar_features", "sines",
+           "SCALINGS", "CALENDARS"]

@@ -11,6 +11,11 @@
 - :class:`ConvCritic`: 1-D convolutions over time (LeakyReLU, dropout), mean over time, linear.
 - :class:`DenseGenerator` / :class:`DenseCritic`: the study's first, dense design on the
   flattened window (3 linear layers; the critic with ReLU + dropout 0.2), for comparison.
+
+Calendar conditioning (``calendar_dim`` C > 0): the last T * C values of ``cond`` are the
+window's per-step calendar features (B, T, C). The generator reads each generated step's
+features beside its noise, and the critics read them as C extra channels of the window, so the
+critic judges whether a window fits its dates.
 """
 
 from __future__ import annotations
@@ -20,6 +25,15 @@ from torch import nn
 
 from .base import Critic, Generator
 from .blocks import Dropout
+
+
+def split_calendar(cond: torch.Tensor | None, window: int, calendar_dim: int):
+    """(the rest of cond or None, calendar (B, T, C) or None) from cond (B, D + T * C)."""
+    if not calendar_dim:
+        return cond, None
+    k = window * calendar_dim
+    cal = cond[:, -k:].reshape(len(cond), window, calendar_dim)
+    return (cond[:, :-k] if cond.shape[1] > k else None), cal
 
 
 class _Out(nn.Module):
@@ -38,12 +52,13 @@ class GRUGenerator(Generator):
     so the critic judges whether the continuation fits its beginning."""
 
     def __init__(self, noise_dim: int, features: int, window: int, hidden: int = 64, layers: int = 2,
-                 latent_dim: int = 0, bounded: bool = True, context: int = 0, coarse_factor: int = 0):
+                 latent_dim: int = 0, bounded: bool = True, context: int = 0, coarse_factor: int = 0,
+                 calendar_dim: int = 0):
         super().__init__()
         self.noise_dim, self.window, self.latent_dim, self.context, self.features = noise_dim, window, latent_dim, context, features
-        self.factor = coarse_factor
-        self.gru = nn.GRU(noise_dim + latent_dim + (features if coarse_factor else 0), hidden, num_layers=layers,
-                          batch_first=True)
+        self.factor, self.calendar_dim = coarse_factor, calendar_dim
+        self.gru = nn.GRU(noise_dim + latent_dim + (features if coarse_factor else 0) + calendar_dim, hidden,
+                          num_layers=layers, batch_first=True)
         self.encoder = nn.GRU(features, hidden, num_layers=layers, batch_first=True) if context else None
         self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.LeakyReLU(0.2), Dropout(0.1),
                                   nn.Linear(hidden, features), _Out(bounded))
@@ -59,6 +74,9 @@ class GRUGenerator(Generator):
         return z
 
     def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        cond, cal = split_calendar(cond, self.window, self.calendar_dim)
+        if cal is not None:  # each generated step reads its dates: (B, T - c, Z + C)
+            z = torch.cat([z, cal[:, self.context:]], dim=2)
         if self.factor:  # higher resolution: cond holds the window's coarse values (B, (T / f) * F)
             B, f = len(z), self.factor
             coarse = cond.view(B, self.window // f, self.features)  # (B, K, F)
@@ -79,25 +97,30 @@ class GRUGenerator(Generator):
 class GRUCritic(Critic):
     double_backward_ok = False
 
-    def __init__(self, features: int, hidden: int = 64, layers: int = 1):
+    def __init__(self, features: int, hidden: int = 64, layers: int = 1, calendar_dim: int = 0):
         super().__init__()
-        self.gru = nn.GRU(features, hidden, num_layers=layers, batch_first=True)
+        self.calendar_dim = calendar_dim
+        self.gru = nn.GRU(features + calendar_dim, hidden, num_layers=layers, batch_first=True)
         self.out = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        h, _ = self.gru(x)  # (B, T, H)
+        _, cal = split_calendar(cond, x.shape[1], self.calendar_dim)
+        h, _ = self.gru(x if cal is None else torch.cat([x, cal], dim=2))  # (B, T, H)
         return self.out(h[:, -1])  # (B, 1)
 
 
 class ConvCritic(Critic):
-    def __init__(self, features: int, hidden: int = 64, dropout: float = 0.2):
+    def __init__(self, features: int, hidden: int = 64, dropout: float = 0.2, calendar_dim: int = 0):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv1d(features, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout),
+        self.calendar_dim = calendar_dim
+        self.body = nn.Sequential(nn.Conv1d(features + calendar_dim, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout),
                                   nn.Conv1d(hidden, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout))
         self.out = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.body(x.transpose(1, 2))  # (B, F, T) -> (B, H, T)
+        _, cal = split_calendar(cond, x.shape[1], self.calendar_dim)
+        x = x if cal is None else torch.cat([x, cal], dim=2)  # (B, T, F + C)
+        h = self.body(x.transpose(1, 2))  # (B, F + C, T) -> (B, H, T)
         return self.out(h.mean(dim=2))  # (B, 1)
 
 

@@ -13,7 +13,11 @@ T - c steps ("points beyond the training data"). ``init_model=`` starts from the
 model trained on similar data (transfer learning; the scaling is fitted anew).
 ``TimeSeriesGAN(upsample_factor=f)`` learns fine windows from their block means and
 ``upsample(coarse)`` makes a fine series whose every block of f steps has the coarse value as
-its mean. The forecasting experiment is not built yet.
+its mean. ``calendar="year"`` (or ``"week"``, ``"year+week"``) conditions the windows of a series
+with timestamps on their dates (sine and cosine of the position in the year / week per step);
+``sample(n, start=...)`` then makes windows that begin on the given dates (by default, on dates
+drawn from the training windows' starts). The forecasting boost experiment that uses these
+windows is :mod:`synthboost.experiments.series`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import torch
 
 from ..base import Param, choice, number
 from ..containers import SeriesData
-from ..data.sequences import SCALINGS, SeriesScaler, from_frame, make_windows
+from ..data.sequences import CALENDARS, SCALINGS, SeriesScaler, calendar_features, from_frame, make_windows
 from ..errors import ParameterError, SchemaError
 from ..nn.base import Batch
 from ..nn.init import build
@@ -40,10 +44,11 @@ SAMPLE_CHUNK = 4096
 
 class _WindowSource:
     """Real windows (B, T, F) for the engine, drawn uniformly; with ``context`` > 0 each window's first
-    ``context`` steps are its condition (B, context * F), what the generator continues."""
+    ``context`` steps are its condition (B, context * F), what the generator continues; ``cal``
+    (N, T * C), each window's calendar features, is appended to the condition."""
 
-    def __init__(self, x: torch.Tensor, context: int = 0, factor: int = 1):
-        self.x, self.n_rows, self.context, self.factor = x, len(x), context, factor
+    def __init__(self, x: torch.Tensor, context: int = 0, factor: int = 1, cal: torch.Tensor | None = None):
+        self.x, self.n_rows, self.context, self.factor, self.cal = x, len(x), context, factor, cal
 
     def _cond(self, x: torch.Tensor) -> torch.Tensor | None:
         if self.factor > 1:  # the block means of the window: (B, (T / f) * F)
@@ -51,12 +56,24 @@ class _WindowSource:
             return x.view(B, T // self.factor, self.factor, F).mean(dim=2).reshape(B, -1)
         return x[:, :self.context].reshape(len(x), -1) if self.context else None
 
+    def _with_cal(self, cond: torch.Tensor | None, idx: torch.Tensor) -> torch.Tensor | None:
+        if self.cal is None:
+            return cond
+        return self.cal[idx] if cond is None else torch.cat([cond, self.cal[idx]], dim=1)
+
     def sample(self, b: int, rng: torch.Generator) -> Batch:
-        x = self.x[torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)]
-        return Batch(x, self._cond(x))
+        idx = torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)
+        x = self.x[idx]
+        return Batch(x, self._with_cal(self._cond(x), idx))
 
     def sample_condition(self, b: int, rng: torch.Generator):
-        return self._cond(self.x[torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)])
+        idx = torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)
+        return self._with_cal(self._cond(self.x[idx]), idx)
+
+
+def _calendar_check(name: str, value: Any) -> None:
+    if value not in CALENDARS:
+        raise ParameterError(f"{name}={value!r} must be one of {', '.join(CALENDARS)}")
 
 
 def _scaling_check(name: str, value: Any) -> None:
@@ -75,6 +92,8 @@ _OWN = (
           number(integer=True, low=0)),
     Param("context", 0, int, "Steps of an observed series the model continues (0 = it makes whole windows).",
           number(integer=True, low=0)),
+    Param("calendar", "none", str, "Condition windows on their dates: none, year (position in the year, e.g. week of "
+          "year), week (day of the week) or year+week; needs a series with timestamps.", _calendar_check),
     Param("scaling", "minmax", str, "Per-column scaling: minmax, standard, log1p (counts) or diff.", _scaling_check),
     Param("upsample_factor", 1, int, "Higher resolution: learn fine windows from their means over blocks of this "
           "many steps (1 = off); then upsample(coarse) makes a fine series.", number(integer=True, low=1)),
@@ -83,7 +102,7 @@ _OWN = (
     Param("time_column", None, Optional[str], "Table input: the time column (its step is inferred)."),
     Param("columns", None, Optional[Sequence[str]], "Table input: the value columns (default: every numeric one)."),
 )
-_ORDER = ("window", "stride", "context", "upsample_factor", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
+_ORDER = ("window", "stride", "context", "upsample_factor", "calendar", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
           "latent_dim", "lr", "n_critic", "scaling", "init_model", "time_column", "columns", "lr_schedule", "on_divergence",
           "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
 
@@ -114,12 +133,13 @@ class TimeSeriesGAN(GANSynthesizer):
         return self._fit((X,), resume=resume, callbacks=callbacks)
 
     def _prepare(self, X):
-        self._form = "array"
+        self._form, self._times, self._step = "array", None, None
         if isinstance(X, pd.DataFrame):
             X = from_frame(X, self.time_column, self.columns)
             self._form = "table"
         if isinstance(X, SeriesData):
             self.columns_ = list(X.columns)
+            self._times, self._step = X.times, X.step
             if X.mask is not None:
                 raise SchemaError("this series has missing values (a mask); TimeSeriesGAN does not model masks yet: "
                                   "fill them first")
@@ -160,7 +180,56 @@ class TimeSeriesGAN(GANSynthesizer):
             if why:
                 raise ParameterError(f"upsample_factor={f} needs " + "; ".join(why))
         self.form_ = self._form
-        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device), self.context, f)
+        cal = self._encode_calendar(series, len(w))
+        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device), self.context, f,
+                             None if cal is None else torch.as_tensor(cal, device=self.device))
+
+    def _encode_calendar(self, series: bool, n_windows: int) -> np.ndarray | None:
+        """Each training window's calendar features flattened (N, T * C), or None without a calendar."""
+        self.calendar_dim_, self.step_, self.window_starts_ = 0, None, []
+        if self.calendar == "none":
+            return None
+        if not series or self._times is None or self._step is None:
+            raise SchemaError(f"calendar={self.calendar!r} needs one series with timestamps at a regular step (a table "
+                              "with time_column, or a SeriesData with times), not separate windows")
+        why = [w for w, bad in (("no upsample_factor", self.upsample_factor > 1),
+                                ("the GRU generator (architecture='gru' or 'conv')", self.architecture == "dense")) if bad]
+        if why:
+            raise ParameterError(f"calendar={self.calendar!r} needs " + "; ".join(why))
+        cal = make_windows(calendar_features(self._times, self.calendar), self.window, self.stride)  # (N, T, C)
+        self.calendar_dim_, self.step_ = int(cal.shape[2]), str(self._step)
+        self.window_starts_ = [t.isoformat() for t in self._times[: len(self._times) - self.window + 1: self.stride]]
+        assert len(self.window_starts_) == n_windows == len(cal)
+        return cal.reshape(len(cal), -1)
+
+    def _window_times(self, starts: Sequence) -> pd.DatetimeIndex:
+        """(n * T,) timestamps of windows beginning at ``starts``, at the training step."""
+        from pandas.tseries.frequencies import to_offset
+
+        off = to_offset(self.step_)
+        first = pd.DatetimeIndex(starts) + off * 0  # onto the step's anchor (e.g. the Monday of a W-MON week)
+        steps = [first] + [first + off * k for k in range(1, self.window_)]  # T of (n,)
+        return pd.DatetimeIndex(np.stack([t.to_numpy() for t in steps], axis=1).ravel())
+
+    def _calendar_cond(self, n: int, start: Any, rng: torch.Generator) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """(calendar features (n, T * C), timestamps (n * T,)) of n windows beginning at ``start``: one
+        timestamp, n of them, or None (dates drawn from the training windows' starts)."""
+        if start is None:
+            idx = torch.randint(len(self.window_starts_), (n,), generator=rng, device=rng.device).cpu().numpy()
+            starts = pd.DatetimeIndex(self.window_starts_)[idx]
+        else:
+            try:
+                starts = pd.DatetimeIndex([start] if isinstance(start, (str, pd.Timestamp)) or np.ndim(start) == 0
+                                          else list(start))
+            except (ValueError, TypeError) as e:
+                raise SchemaError(f"start={start!r} is not a timestamp or a list of timestamps ({e})") from None
+            if len(starts) == 1:
+                starts = starts.repeat(n)
+            if len(starts) != n or starts.hasnans:
+                raise SchemaError(f"start holds {len(starts)} timestamps (or a missing one) for {n} windows: give one, "
+                                  f"or one per window")
+        times = self._window_times(starts)
+        return calendar_features(times, self.calendar).reshape(n, -1), times
 
     def _training_config(self, n_rows: int, objective) -> TrainingConfig:
         batch = self.batch_size or int(min(128, max(2, n_rows)))
@@ -181,9 +250,11 @@ class TimeSeriesGAN(GANSynthesizer):
             self.discriminator_ = build(lambda: DenseCritic(F, T, H)).to(self.device)
             return
         f = self.upsample_factor if self.upsample_factor > 1 else 0
+        C = self.calendar_dim_
         self.generator_ = build(lambda: GRUGenerator(self.noise_dim, F, T, H, self.layers, self.latent_dim,
-                                                     bounded and not f, self.context, f)).to(self.device)
-        critic = (lambda: GRUCritic(F, H)) if self.architecture == "gru" else (lambda: ConvCritic(F, H))
+                                                     bounded and not f, self.context, f, C)).to(self.device)
+        critic = ((lambda: GRUCritic(F, H, calendar_dim=C)) if self.architecture == "gru"
+                  else (lambda: ConvCritic(F, H, calendar_dim=C)))
         self.discriminator_ = build(critic).to(self.device)
 
     def _init_networks(self, g: torch.Generator) -> None:
@@ -207,7 +278,7 @@ class TimeSeriesGAN(GANSynthesizer):
                 shapes = f"{tuple(theirs[k].shape) if k in theirs else 'absent'} there, {tuple(mine[k].shape) if k in mine else 'absent'} here"
                 raise ParameterError(
                     f"init_model's {name} does not fit this model ({k}: {shapes}); a warm start needs the same window "
-                    f"({src.window_} there), features ({src.n_features_}), context, architecture, hidden and layers")
+                    f"({src.window_} there), features ({src.n_features_}), context, calendar, architecture, hidden and layers")
             self._modules()[name].load_state_dict(theirs)
         self.warm_start_ = {"window": src.window_, "n_windows": src.n_windows_}
 
@@ -250,26 +321,45 @@ class TimeSeriesGAN(GANSynthesizer):
             raise SchemaError("the context holds NaN or infinite values")
         return x[-c:]
 
-    def sample(self, n: int, *, context: Any = None, random_state: Any = None):
+    def sample(self, n: int, *, context: Any = None, start: Any = None, random_state: Any = None):
         """``n`` windows: an array (n, T, F), or for table input a long table (window, step, columns).
         A model with ``context`` > 0 continues ``context`` (the observed series' last steps, in units):
         ``n`` sample paths of the next T - context steps, as an array (n, T - context, F) or a long
-        table (path, step = 1, 2, ... after the context, columns)."""
+        table (path, step = 1, 2, ... after the context, columns).
+
+        A model with a ``calendar`` makes windows that begin at ``start`` (one timestamp, or one per
+        window; for a continuation, the date of the context's first given step, which a context table
+        holding the time column supplies itself); without ``start``, at dates drawn from the training
+        windows' starts. Its long tables carry the time column."""
         self._check_fitted()
         n = check_count(n)
         rng = self._rng_for(random_state)
+        if start is not None and not self.calendar_dim_:
+            raise ParameterError("start= is for models fitted with a calendar (TimeSeriesGAN(calendar='year'))")
         if self.context:
             if context is None:
                 raise ParameterError(f"this model continues series: pass context= (the last {self.context} steps)")
+            if (start is None and self.calendar_dim_ and isinstance(context, pd.DataFrame)
+                    and self.time_column in context.columns and len(context) >= self.context):
+                start = pd.to_datetime(context[self.time_column]).iloc[-self.context]
+            if start is None and self.calendar_dim_:
+                raise ParameterError("this model reads dates: pass start= (the date of the context's first given "
+                                     f"step), or a context table with the time column {self.time_column!r}")
             ctx = self._context(context)
             # a diff column's first context step has no known difference: scaled as the mean one
-            z = self._generate(n, rng, self.scaler_.transform(ctx).reshape(1, -1))[:, self.context:]
+            cond = np.repeat(self.scaler_.transform(ctx).reshape(1, -1), n, axis=0)
+            times = None
+            if self.calendar_dim_:
+                cal, times = self._calendar_cond(n, start, rng)
+                cond = np.concatenate([cond, cal], axis=1)
+            z = self._generate(n, rng, cond)[:, self.context:]
             w = self.scaler_.inverse_transform(z, start=np.repeat(ctx[-1:], n, axis=0))
-            return w if self.form_ != "table" else self._long(w, "path", 1)
+            return w if self.form_ != "table" else self._long(w, "path", 1, times, self.context)
         if context is not None:
             raise ParameterError("context= is for models fitted with context > 0 (TimeSeriesGAN(context=...))")
-        w = self.scaler_.inverse_transform(self._generate(n, rng))  # (n, T, F) in units
-        return w if self.form_ != "table" else self._long(w, "window", 0)
+        cond, times = self._calendar_cond(n, start, rng) if self.calendar_dim_ else (None, None)
+        w = self.scaler_.inverse_transform(self._generate(n, rng, cond))  # (n, T, F) in units
+        return w if self.form_ != "table" else self._long(w, "window", 0, times)
 
     def upsample(self, coarse: Any, *, random_state: Any = None) -> np.ndarray:
         """A fine series (K * f, F) for a coarse one (K, F) (each value the mean of f fine steps, in
@@ -293,9 +383,14 @@ class TimeSeriesGAN(GANSynthesizer):
         fine = self.scaler_.inverse_transform(z.reshape(-1, self.n_features_))  # (n_win * T, F)
         return fine[: len(c) * f]
 
-    def _long(self, w: np.ndarray, name: str, first_step: int) -> pd.DataFrame:
+    def _long(self, w: np.ndarray, name: str, first_step: int, times: pd.DatetimeIndex | None = None,
+              skip: int = 0) -> pd.DataFrame:
+        """The long table (name, step, [time column,] value columns); ``times`` (n * T,) are the
+        windows' timestamps, of which the first ``skip`` per window (a context) are not shown."""
         n, T = len(w), w.shape[1]
         df = pd.DataFrame(w.reshape(-1, self.n_features_), columns=self.columns_)
+        if times is not None:
+            df.insert(0, self.time_column or "time", np.asarray(times).reshape(n, -1)[:, skip:].ravel())
         df.insert(0, "step", np.tile(np.arange(first_step, first_step + T), n))
         df.insert(0, name, np.repeat(np.arange(n), T))
         return df
@@ -303,11 +398,15 @@ class TimeSeriesGAN(GANSynthesizer):
     # -- persistence -------------------------------------------------------------------------
     def _data_state(self) -> dict:
         return {"window": self.window_, "n_features": self.n_features_, "n_windows": self.n_windows_,
-                "columns": self.columns_, "form": self.form_, "scaler": self.scaler_.state()}
+                "columns": self.columns_, "form": self.form_, "scaler": self.scaler_.state(),
+                "calendar": {"dim": self.calendar_dim_, "step": self.step_, "window_starts": self.window_starts_}}
 
     def _restore_data(self, meta: dict) -> None:
         self.window_, self.n_features_, self.n_windows_ = int(meta["window"]), int(meta["n_features"]), int(meta["n_windows"])
         self.columns_, self.form_ = list(meta["columns"]), str(meta["form"])
+        cal = meta.get("calendar", {})  # model files written before calendars have none
+        self.calendar_dim_, self.step_ = int(cal.get("dim", 0)), cal.get("step")
+        self.window_starts_ = list(cal.get("window_starts", []))
         s = meta["scaler"]
         self.scaler_ = SeriesScaler(s["method"])
         self.scaler_.params_ = s["params"]
