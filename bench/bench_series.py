@@ -51,7 +51,7 @@ def _windows(name: str, n: int, seed: int) -> np.ndarray:
 
 def run(a) -> None:
     from synthboost import TimeSeriesGAN
-    from synthboost.metrics.timeseries import discriminative_score, predictive_score
+    from synthboost.metrics.timeseries import cross_correlation_difference, discriminative_score, predictive_score
 
     torch.set_num_threads(a.threads)
     rows = []
@@ -70,16 +70,18 @@ def run(a) -> None:
                    "fit_s": round(fit_s, 1), "g_steps": int(m.training_config_.epochs * -(-len(real) // m.training_config_.batch_size)),
                    "discriminative": round(discriminative_score(held, f, seed=seed), 4),
                    "predictive": round(predictive_score(held, f, seed=seed), 4),
-                   "predictive_real": round(predictive_score(held, r, seed=seed), 4)}
+                   "predictive_real": round(predictive_score(held, r, seed=seed), 4),
+                   "cross_correlation": round(cross_correlation_difference(held, f), 4)}
             print(json.dumps(row), flush=True)
             rows.append(row)
     print(f"\n{a.cmd}, {a.n} windows, seeds 0-{a.seeds - 1} (mean ± 95 % t-interval)\n")
-    print("| setting | fit s | G steps | discriminative | predictive | predictive (real) |\n|---|---:|---:|---:|---:|---:|")
+    print("| setting | fit s | G steps | discriminative | predictive | predictive (real) | cross-corr. diff. |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
     for cfg in dict.fromkeys(r["config"] for r in rows):
         g = [r for r in rows if r["config"] == cfg]
         col = lambda k: ci([r[k] for r in g])  # noqa: E731
         print(f"| {cfg} | {np.mean([r['fit_s'] for r in g]):.0f} | {g[0]['g_steps']} | {col('discriminative')} | "
-              f"{col('predictive')} | {col('predictive_real')} |")
+              f"{col('predictive')} | {col('predictive_real')} | {col('cross_correlation')} |")
 
 
 def continuation(a) -> None:
@@ -97,14 +99,22 @@ def continuation(a) -> None:
     rows = []
     for seed in range(a.seeds):
         t0 = time.perf_counter()
-        m = TimeSeriesGAN(window=T, context=c, scaling="log1p", random_state=seed, verbose=False, **cfg).fit(SeriesData(x[train.start:train.stop], pox.columns))
+        dated = SeriesData(x[train.start:train.stop], pox.columns, times=pox.times[train.start:train.stop], step=pox.step)
+        m = TimeSeriesGAN(window=T, context=c, scaling="log1p", random_state=seed, verbose=False, **cfg).fit(dated)
         fit_s = time.perf_counter() - t0
         ridge = RidgeLags(4).fit(x[train.start:train.stop])
         errs = {k: [] for k in ("gan_median", "naive", "seasonal_naive", "ridge_lags")}
         scores, parity = [], {"truth": [], "GAN median": [], "ridge on lags": [], "naive": []}
-        for origin in range(test.start, test.stop - h + 1, a.every):
+        origins = list(range(test.start, test.stop - h + 1, a.every))
+        fans = []
+        for origin in origins:
             hist, truth = x[:origin], x[origin:origin + h]  # everything observed up to the origin
-            paths = m.sample(200, context=hist[-c:], random_state=origin)
+            start = pox.times[origin - c] if cfg.get("calendar", "none") != "none" else None  # the first given week
+            paths = m.sample(200, context=hist[-c:], start=start, random_state=origin)
+            if seed == 0 and origin in origins[:: max(1, len(origins) // 4)][:4]:
+                fans.append({"observed": hist[-c:, 0], "truth": truth[:, 0], "paths": paths[:, :, 0],
+                             "label": f"{pox.columns[0]}, from {pox.times[origin].date()}",
+                             "baselines": {"ridge on lags": ridge.predict(hist, h)[:, 0]}})
             scores.append(crps(paths, truth))
             for k, f in (("gan_median", np.median(paths, axis=0)), ("naive", naive(hist, h)),
                          ("seasonal_naive", seasonal_naive(hist, h, 52)), ("ridge_lags", ridge.predict(hist, h))):
@@ -113,12 +123,15 @@ def continuation(a) -> None:
                 if name:
                     parity[name].append(f)
             parity["truth"].append(truth)
-        if seed == 0:  # the study's parity plot, every county and horizon step of every origin
-            from synthboost.report.series import plot_parity
+        if seed == 0:  # the study's parity plot, every county and horizon step of every origin; fans of county 0
+            from synthboost.report.series import plot_fans, plot_parity
+
+            plot_fans(fans, f"bench/figures/series_continue_fans{a.tag}.png",
+                      title=f"chickenpox: 200 sample paths of the next {h} weeks from the last {c} (seed 0)")
 
             truth = np.concatenate(parity.pop("truth"))
             plot_parity(truth, {k: np.concatenate(v) for k, v in parity.items()},
-                        "bench/figures/series_continue_parity.png",
+                        f"bench/figures/series_continue_parity{a.tag}.png",
                         title=f"chickenpox, next {h} weeks from the last {c}: cases per county-week")
         row = {"seed": seed, "fit_s": round(fit_s, 1), "origins": len(scores), "gan_crps": round(float(np.mean(scores)), 2),
                **{f"mae_{k}": round(float(np.mean(v)), 2) for k, v in errs.items()}}
@@ -174,7 +187,7 @@ def peer(a) -> None:
     import tempfile
 
     from synthboost import TimeSeriesGAN
-    from synthboost.metrics.timeseries import discriminative_score, predictive_score
+    from synthboost.metrics.timeseries import cross_correlation_difference, discriminative_score, predictive_score
 
     torch.set_num_threads(a.threads)
     python = os.path.join(os.path.dirname(__file__), "..", ".venv-timegan", "bin", "python")
@@ -208,15 +221,16 @@ def peer(a) -> None:
             f = scale(fake)
             row[f"{name}_discriminative"] = round(discriminative_score(held, f, seed=seed), 4)
             row[f"{name}_predictive"] = round(predictive_score(held, f, seed=seed), 4)
+            row[f"{name}_cross_correlation"] = round(cross_correlation_difference(held, f), 4)
         print(json.dumps(row), flush=True)
         rows.append(row)
     print(f"\n{a.dataset}, {a.n} windows, seeds 0-{a.seeds - 1}; ours: {cfg or 'defaults'}; peer: timegan from PyPI, "
           f"{a.peer_iterations} iterations per phase (the paper: 50000)\n")
-    print("| model | fit s | discriminative | predictive | predictive (real) |\n|---|---:|---:|---:|---:|")
+    print("| model | fit s | discriminative | predictive | predictive (real) | cross-corr. diff. |\n|---|---:|---:|---:|---:|---:|")
     for name in ("ours", "peer"):
         g = lambda k: ci([r[k] for r in rows])  # noqa: E731
         print(f"| {name} | {np.mean([r[name + '_fit_s'] for r in rows]):.0f} | {g(name + '_discriminative')} | "
-              f"{g(name + '_predictive')} | {g('predictive_real')} |")
+              f"{g(name + '_predictive')} | {g('predictive_real')} | {g(name + '_cross_correlation')} |")
     print(f"\nfit time peer / ours: {np.mean([r['peer_fit_s'] / r['ours_fit_s'] for r in rows]):.2f}")
 
 
@@ -290,6 +304,7 @@ def main() -> None:
     ap.add_argument("--peer-iterations", type=int, default=2000, help="peer: TimeGAN iterations per phase")
     ap.add_argument("--epochs", type=int, default=100, help="warmstart: epochs of the cold and the warm fit")
     ap.add_argument("--target-steps", type=int, default=200, help="warmstart: weeks of the target counties trained on")
+    ap.add_argument("--tag", default="", help="continue: a suffix of the figure files (e.g. _calendar)")
     a = ap.parse_args()
     {"continue": continuation, "upsample": upsampling, "warmstart": warmstart, "peer": peer}.get(a.cmd, run)(a)
 

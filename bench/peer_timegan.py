@@ -1,7 +1,7 @@
 """Fit the `timegan` package from PyPI (Yoon et al.'s TensorFlow TimeGAN, packaged) on windows and
 write as many generated windows. Runs in its own venv (TensorFlow 2.11 needs Python 3.10):
 
-    make .venv-timegan/.installed     # or: python3.10 -m venv .venv-timegan && .venv-timegan/bin/pip install timegan==0.1.13
+    python3.10 -m venv .venv-timegan && .venv-timegan/bin/pip install timegan==0.1.13   # with pyenv: PYENV_VERSION=3.10.13
     .venv-timegan/bin/python bench/peer_timegan.py --input real.npy --output fake.npy --iterations 2000
 
 ``bench_series.py peer`` calls it beside our GAN and scores both with synthboost's metric code.

@@ -203,3 +203,19 @@ def test_cli_series_boost_and_upsample(tmp_path):
     r = runner.invoke(app, ["series", "upsample", str(model), str(tmp_path / "coarse.csv"), "--factor", "7",
                             "-o", str(tmp_path / "f2.csv")])
     assert r.exit_code == 1 and "this model makes 4 fine steps per coarse step" in r.output
+
+
+def test_fan_and_parity_figures(tmp_path):
+    from PIL import Image
+
+    from synthboost.report.series import plot_fans, plot_parity
+
+    rng = np.random.default_rng(0)
+    panels = [{"observed": rng.poisson(30, 12), "truth": rng.poisson(30, 4), "paths": rng.poisson(30, (50, 4)),
+               "label": f"county {i}", "baselines": {"ridge": np.full(4, 30.0)}} for i in range(3)]
+    fan = plot_fans(panels, tmp_path / "fans.png")
+    truth = rng.normal(size=40)
+    parity = plot_parity(truth, {"perfect": truth, "noise": rng.normal(size=40)}, tmp_path / "parity.png")
+    for p in (fan, parity):
+        with Image.open(p) as im:
+            assert im.format == "PNG" and im.size[0] > 600

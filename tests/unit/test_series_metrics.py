@@ -63,3 +63,15 @@ def test_window_embedding_parity_r2_and_plot(tmp_path):
         r_squared(y, y[:9])
     p = plot_parity(y, {"exact": y, "mean": np.full(10, 4.5)}, tmp_path / "parity.png")
     assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cross_correlation_difference_sees_a_broken_dependence():
+    from synthboost.metrics.timeseries import cross_correlation_difference
+
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((300, 10, 1))
+    coupled = np.concatenate([base, base + 0.1 * rng.standard_normal(base.shape)], axis=2)  # corr ~ 0.99
+    other = np.concatenate([base, base[::-1] + 0.1 * rng.standard_normal(base.shape)], axis=2)  # windows of feature 1 shuffled
+    assert cross_correlation_difference(coupled, coupled) == 0.0
+    assert cross_correlation_difference(coupled, other) > 0.8
+    assert np.isnan(cross_correlation_difference(base, base))

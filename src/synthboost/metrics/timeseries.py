@@ -11,8 +11,9 @@
   has no input for one feature; here every feature of step t+1 is predicted from steps 0..t,
   for univariate and multivariate data alike. ``predictive_score(real, real_train)`` gives the
   reference row (the same model trained on real windows).
-- :func:`autocorrelation_difference`, :func:`marginal_ks`: mean absolute difference of the
-  per-feature autocorrelations up to ``max_lag``, and the per-feature two-sample KS statistic.
+- :func:`autocorrelation_difference`, :func:`cross_correlation_difference`, :func:`marginal_ks`:
+  mean absolute difference of the per-feature autocorrelations up to ``max_lag``, of the
+  correlations between features (over all steps), and the per-feature two-sample KS statistic.
 - :func:`embed_windows`: real and synthetic windows, flattened to T x F values each, in two
   dimensions (PCA or t-SNE), as TimeGAN's visual check; :func:`r_squared`: the study's parity
   plot's R² of predicted against true values (1 = perfect, 0 = no better than the mean).
@@ -116,6 +117,18 @@ def autocorrelation_difference(real: np.ndarray, synth: np.ndarray, max_lag: int
     a, b = _check(real, synth)
     lag = max_lag or max(1, a.shape[1] // 2)
     return float(np.abs(_acf(a, lag) - _acf(b, lag)).mean())
+
+
+def cross_correlation_difference(real: np.ndarray, synth: np.ndarray) -> float:
+    """Mean |corr real - corr generated| over the pairs of features, each correlation over all steps of
+    all windows (NaN for one feature: there is no pair)."""
+    a, b = _check(real, synth)
+    F = a.shape[2]
+    if F < 2:
+        return float("nan")
+    iu = np.triu_indices(F, 1)
+    corr = lambda w: np.nan_to_num(np.corrcoef(w.reshape(-1, F), rowvar=False))[iu]  # noqa: E731  constant -> 0
+    return float(np.abs(corr(a) - corr(b)).mean())
 
 
 def marginal_ks(real: np.ndarray, synth: np.ndarray) -> list[float]:

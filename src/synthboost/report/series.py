@@ -1,7 +1,8 @@
 """What the boosting report shows of a series run's generator: real and generated windows side by
 side, their mean autocorrelation by lag, PCA and t-SNE of both, the GAN's training curves and its
-scores (TimeGAN's discriminative score, autocorrelation difference, marginal KS); and the study's
-parity plot of forecasts against the truth."""
+scores (TimeGAN's discriminative score, autocorrelation difference, marginal KS); the study's
+parity plot of forecasts against the truth; and continuation fans (sample paths of a context
+model against what happened)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,37 @@ def plot_parity(truth: np.ndarray, predicted: dict[str, np.ndarray], path: str |
     return _save(fig, path)
 
 
+def plot_fans(panels: list[dict], path: str | os.PathLike, title: str = "continuations") -> Path:
+    """One panel per dict: ``observed`` (c,) the steps the model was given, ``truth`` (h,) what came
+    next, ``paths`` (n, h) sample paths, optional ``label`` and ``baselines`` {name: (h,)}. The fan
+    shows the median and the 50 % and 80 % bands of the paths."""
+    plt = _figure()
+    cols = min(2, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.4 * rows), squeeze=False)
+    for ax, p in zip(axes.ravel(), panels):
+        obs, truth, paths = (np.asarray(p[k], dtype=np.float64) for k in ("observed", "truth", "paths"))
+        c, h = len(obs), len(truth)
+        past, ahead = np.arange(-c + 1, 1), np.arange(1, h + 1)
+        lo80, lo50, med, hi50, hi80 = np.quantile(paths, [0.1, 0.25, 0.5, 0.75, 0.9], axis=0)
+        ax.fill_between(ahead, lo80, hi80, color="tab:orange", alpha=0.2, lw=0, label="80 % of paths")
+        ax.fill_between(ahead, lo50, hi50, color="tab:orange", alpha=0.4, lw=0, label="50 % of paths")
+        ax.plot(ahead, med, color="tab:orange", lw=1.8, label="median path")
+        ax.plot(past, obs, color="black", lw=1.4, label="given")
+        ax.plot(np.r_[0, ahead], np.r_[obs[-1], truth], color="black", lw=1.4, ls="--", label="what happened")
+        for (name, f), style in zip(p.get("baselines", {}).items(), (":", "-.")):
+            ax.plot(ahead, f, color="tab:blue", lw=1.2, ls=style, label=name)
+        ax.axvline(0.5, color="grey", lw=0.8)
+        ax.set(title=p.get("label", ""), xlabel="step (0 = the last given one)")
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def series_showcase_section(directory: Path, figures: Path) -> str:
     aug = directory.name
     slug = _slug(aug)
@@ -131,4 +163,4 @@ def series_showcase_section(directory: Path, figures: Path) -> str:
     return "".join(out)
 
 
-__all__ = ["series_showcase_section", "plot_windows", "plot_parity"]
+__all__ = ["series_showcase_section", "plot_windows", "plot_parity", "plot_fans"]
