@@ -326,7 +326,9 @@ def _stats_table(gains: pd.DataFrame) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _showcase_section(directory: Path, figures: Path, config: dict) -> str:
+def _showcase_head(directory: Path) -> tuple[str, str, list[str], dict]:
+    """(augmenter, its slug, the section's opening HTML parts, meta.json as a dict) of a showcase folder;
+    a meta.json that is not a JSON object is ignored and said."""
     aug = directory.name
     slug = _slug(aug)
     out = [f'<section class="showcase" id="showcase-{_e(slug)}"><h2>Showcase: {_e(aug)}</h2>']
@@ -338,6 +340,11 @@ def _showcase_section(directory: Path, figures: Path, config: dict) -> str:
             meta = meta if isinstance(meta, dict) else {}
         except (UnicodeDecodeError, json.JSONDecodeError):
             out.append(f'<p class="warn">{_e(meta_path.name)} is not valid JSON and was ignored.</p>')
+    return aug, slug, out, meta
+
+
+def _showcase_section(directory: Path, figures: Path, config: dict) -> str:
+    aug, slug, out, meta = _showcase_head(directory)
     frames: dict[str, pd.DataFrame | None] = {}
     for name in ("train", "holdout", "synthetic"):
         p = directory / f"{name}.csv"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..io import read_table
 from .boost_plots import _augmenter_order, _save
-from .html import BASELINE, _e, _fmt, _img, _kv_table, _slug
+from .html import BASELINE, _e, _fmt, _img, _kv_table, _showcase_head, _slug
 from .plots import _figure, plot_history
 
 
@@ -80,15 +80,7 @@ _QUALITY_NOTES = {
 
 
 def image_showcase_section(directory: Path, figures: Path) -> str:
-    aug = directory.name
-    slug = _slug(aug)
-    out = [f'<section class="showcase" id="showcase-{_e(slug)}"><h2>Showcase: {_e(aug)}</h2>']
-    meta: dict = {}
-    if (directory / "meta.json").is_file():
-        try:
-            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            out.append('<p class="warn">meta.json is not valid JSON and was ignored.</p>')
+    aug, slug, out, meta = _showcase_head(directory)
     sel = meta.get("selection") or {}
     facts = {"generator": meta.get("generator"), "real images it was fitted on": meta.get("n_train"),
              "synthetic images added": meta.get("n_synthetic"), "images per class": meta.get("size"),

@@ -6,7 +6,6 @@ model against what happened)."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import numpy as np
 
 from ..io import read_table
 from .boost_plots import _save
-from .html import _e, _img, _kv_table, _slug
+from .html import _e, _img, _kv_table, _showcase_head
 from .plots import _figure, plot_history
 
 _NOTES = {
@@ -123,15 +122,7 @@ def plot_fans(panels: list[dict], path: str | os.PathLike, title: str = "continu
 
 
 def series_showcase_section(directory: Path, figures: Path) -> str:
-    aug = directory.name
-    slug = _slug(aug)
-    out = [f'<section class="showcase" id="showcase-{_e(slug)}"><h2>Showcase: {_e(aug)}</h2>']
-    meta: dict = {}
-    if (directory / "meta.json").is_file():
-        try:
-            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            out.append('<p class="warn">meta.json is not valid JSON and was ignored.</p>')
+    aug, slug, out, meta = _showcase_head(directory)
     out.append('<p class="note">One generator of the grid, shown in detail: it saw only the fitting steps of its cell '
                "(the history less its validation tail and a gap), cut into windows of one column each.</p>")
     out.append(_kv_table({"generator": meta.get("generator"), "real windows it was fitted on": meta.get("n_train"),
