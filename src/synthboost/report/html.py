@@ -343,6 +343,19 @@ def _showcase_head(directory: Path) -> tuple[str, str, list[str], dict]:
     return aug, slug, out, meta
 
 
+def _gan_history_html(directory: Path, figures: Path, slug: str, aug: str) -> str:
+    """The showcase's GAN training curves from its history.csv ('' when there are none)."""
+    from .plots import plot_history
+
+    if not (directory / "history.csv").is_file():
+        return ""
+    history = read_table(directory / "history.csv")
+    if history.empty:
+        return ""
+    p = plot_history(history, figures / f"{slug}_history.png", title=f"{aug}: GAN training")
+    return "<h3>GAN training curves</h3>" + _img(p, f"{aug} GAN training curves")
+
+
 def _showcase_section(directory: Path, figures: Path, config: dict) -> str:
     aug, slug, out, meta = _showcase_head(directory)
     frames: dict[str, pd.DataFrame | None] = {}

@@ -13,8 +13,8 @@ import pandas as pd
 
 from ..io import read_table
 from .boost_plots import _augmenter_order, _save
-from .html import BASELINE, _e, _fmt, _img, _kv_table, _showcase_head, _slug
-from .plots import _figure, plot_history
+from .html import BASELINE, _e, _fmt, _img, _gan_history_html, _kv_table, _showcase_head, _slug
+from .plots import _figure
 
 
 def read_curves(path: Path) -> pd.DataFrame:
@@ -110,12 +110,7 @@ def image_showcase_section(directory: Path, figures: Path) -> str:
             cap += " Distances: " + ", ".join(f"{d:.2f}" for d in dist) + "."
         out.append("<h3>Nearest real neighbours</h3>")
         out.append(_img(directory / "nearest.png", f"{aug} nearest neighbours", cap, min_width=400))
-    if (directory / "history.csv").is_file():
-        history = read_table(directory / "history.csv")
-        if not history.empty:
-            out.append("<h3>GAN training curves</h3>")
-            p = plot_history(history, figures / f"{slug}_history.png", title=f"{aug}: GAN training")
-            out.append(_img(p, f"{aug} GAN training curves"))
+    out.append(_gan_history_html(directory, figures, slug, aug))
     out.append("<h3>Quality</h3>")
     if meta.get("quality_error"):
         out.append(f'<p class="warn">{_e(meta["quality_error"])}</p>')

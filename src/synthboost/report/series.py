@@ -11,10 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import read_table
 from .boost_plots import _save
-from .html import _e, _img, _kv_table, _showcase_head
-from .plots import _figure, plot_history
+from .html import _e, _img, _gan_history_html, _kv_table, _showcase_head
+from .plots import _figure
 
 _NOTES = {
     "discriminative score": "|accuracy - 0.5| of a GRU telling real from generated windows on held-out 20 % "
@@ -138,12 +137,7 @@ def series_showcase_section(directory: Path, figures: Path) -> str:
             out.append(_img(p, f"{aug} windows", "Windows in the experiment's scaled units (z-scored steps); right: "
                                                  "mean autocorrelation by lag."))
             out.append(_embeddings(arrays["real"], arrays["synthetic"], figures, slug, aug))
-    if (directory / "history.csv").is_file():
-        history = read_table(directory / "history.csv")
-        if not history.empty:
-            out.append("<h3>GAN training curves</h3>")
-            p = plot_history(history, figures / f"{slug}_history.png", title=f"{aug}: GAN training")
-            out.append(_img(p, f"{aug} GAN training curves"))
+    out.append(_gan_history_html(directory, figures, slug, aug))
     out.append("<h3>Quality</h3>")
     if meta.get("quality_error"):
         out.append(f'<p class="warn">{_e(meta["quality_error"])}</p>')
