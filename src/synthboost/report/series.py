@@ -66,7 +66,7 @@ def _embeddings(real: np.ndarray, synthetic: np.ndarray, figures: Path, slug: st
             out.append(f'<p class="warn">{_e(f"{type(e).__name__}: {e}")}</p></div>')
             continue
         p = plot_embedding(emb, figures / f"{slug}_{method}.png", title=f"{aug}: {name} of windows")
-        out.append(_img(p, f"{aug} {name}", "Overlapping clouds: the generator covers the real windows.") + "</div>")
+        out.append(_img(p, f"{aug} {name}", "Overlapping clouds would mean that the generator covers the real windows.") + "</div>")
     return "".join(out) + "</div>"
 
 
