@@ -17,6 +17,8 @@
             warm start (init_model=source), --epochs each; every --every epochs the discriminative
             score of generated windows against those counties' later weeks (never trained on): the
             epochs each run needs to reach the cold run's final score
+    cost    chickenpox with the defaults (or --configs): --epochs epochs timed per generator step, the
+            default fit's time extrapolated from its step count, peak memory of the process
     upsample  Stocks: TimeSeriesGAN(upsample_factor=5) fitted on the first 80 % of the days; the last
             20 % (never seen) averaged over weeks of 5 days and filled in again; RMSE per column
             (in units) against linear and cubic-spline interpolation through the weekly means
@@ -289,9 +291,36 @@ def warmstart(a) -> None:
               f"{r['warm_curve'][0][1]} | {r['cold_curve'][0][1]} |")
 
 
+def cost(a) -> None:
+    """Chickenpox with the defaults: a short fit of --epochs epochs timed per generator step, the
+    full default fit's time extrapolated from its step count, and the process's peak memory."""
+    import resource
+
+    from synthboost import TimeSeriesGAN, datasets
+
+    torch.set_num_threads(a.threads)
+    pox = datasets.load("hungary_chickenpox")
+    cfg = json.loads(a.configs[0])
+    full = TimeSeriesGAN(**cfg)
+    full._validate_params()
+    t0 = time.perf_counter()
+    m = TimeSeriesGAN(epochs=a.epochs, random_state=0, verbose=False, **cfg).fit(pox)
+    fit_s = time.perf_counter() - t0
+    tc = m.training_config_
+    steps = tc.epochs * -(-m.n_windows_ // tc.batch_size)
+    default_epochs = TimeSeriesGAN(**cfg)._training_config(m.n_windows_, full._objective()).epochs
+    default_steps = default_epochs * -(-m.n_windows_ // tc.batch_size)
+    ms = 1000 * fit_s / steps
+    row = {"config": cfg or "defaults", "threads": a.threads, "windows": m.n_windows_, "epochs_run": tc.epochs,
+           "g_steps_run": steps, "ms_per_g_step": round(ms, 1), "default_epochs": default_epochs,
+           "default_g_steps": default_steps, "default_fit_min_extrapolated": round(ms * default_steps / 60000, 1),
+           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    print(json.dumps(row), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["sines", "stocks", "continue", "upsample", "warmstart", "peer"])
+    ap.add_argument("cmd", choices=["sines", "stocks", "continue", "upsample", "warmstart", "peer", "cost"])
     ap.add_argument("--n", type=int, default=2000, help="training windows (stocks: 0 = all)")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--configs", nargs="+", default=["{}"])
@@ -302,11 +331,11 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=4)
     ap.add_argument("--dataset", default="sines", choices=["sines", "stocks"], help="peer: the windows")
     ap.add_argument("--peer-iterations", type=int, default=2000, help="peer: TimeGAN iterations per phase")
-    ap.add_argument("--epochs", type=int, default=100, help="warmstart: epochs of the cold and the warm fit")
+    ap.add_argument("--epochs", type=int, default=100, help="warmstart: epochs of the cold and the warm fit; cost: epochs of the timed fit")
     ap.add_argument("--target-steps", type=int, default=200, help="warmstart: weeks of the target counties trained on")
     ap.add_argument("--tag", default="", help="continue: a suffix of the figure files (e.g. _calendar)")
     a = ap.parse_args()
-    {"continue": continuation, "upsample": upsampling, "warmstart": warmstart, "peer": peer}.get(a.cmd, run)(a)
+    {"continue": continuation, "upsample": upsampling, "warmstart": warmstart, "peer": peer, "cost": cost}.get(a.cmd, run)(a)
 
 
 if __name__ == "__main__":
