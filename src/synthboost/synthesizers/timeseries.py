@@ -346,11 +346,10 @@ class TimeSeriesGAN(GANSynthesizer):
                                      f"step), or a context table with the time column {self.time_column!r}")
             ctx = self._context(context)
             # a diff column's first context step has no known difference: scaled as the mean one
-            cond = np.repeat(self.scaler_.transform(ctx).reshape(1, -1), n, axis=0)
-            times = None
+            cond, times = self.scaler_.transform(ctx).reshape(1, -1), None  # (1, c * F): the same for every path
             if self.calendar_dim_:
                 cal, times = self._calendar_cond(n, start, rng)
-                cond = np.concatenate([cond, cal], axis=1)
+                cond = np.concatenate([np.repeat(cond, n, axis=0), cal], axis=1)
             z = self._generate(n, rng, cond)[:, self.context:]
             w = self.scaler_.inverse_transform(z, start=np.repeat(ctx[-1:], n, axis=0))
             return w if self.form_ != "table" else self._long(w, "path", 1, times, self.context)
