@@ -166,7 +166,7 @@ class SeriesScaler:
             t = np.log1p(obs) if m == "log1p" else (np.diff(v)[np.isfinite(np.diff(v))] if m == "diff" else obs)
             lo, hi, mu, sd = float(t.min()), float(t.max()), float(t.mean()), float(t.std()) or 1.0
             cols.append({"method": m, "min": lo, "max": hi if hi > lo else lo + 1.0, "mean": mu, "std": sd,
-                         "counts": counts, "first": float(v[0])})
+                         "counts": counts, "first": float(obs[0]) if len(obs) else 0.0})
         self.params_ = {"columns": cols}
         return self
 

@@ -36,6 +36,20 @@ def split_calendar(cond: torch.Tensor | None, window: int, calendar_dim: int):
     return (cond[:, :-k] if cond.shape[1] > k else None), cal
 
 
+def split_mask(cond: torch.Tensor | None, window: int, features: int, masked: bool):
+    """(the rest of cond or None, mask (B, T, F) or None) from cond (B, D + T * F)."""
+    if not masked:
+        return cond, None
+    k = window * features
+    m = cond[:, -k:].reshape(len(cond), window, features)
+    return (cond[:, :-k] if cond.shape[1] > k else None), m
+
+
+def _masked_input(x: torch.Tensor, m: torch.Tensor | None) -> torch.Tensor:
+    """(B, T, F) -> (B, T, 2F): the observed values (0 where missing) and the mask."""
+    return x if m is None else torch.cat([x * m, m], dim=2)
+
+
 class _Out(nn.Module):
     def __init__(self, bounded: bool):
         super().__init__()
@@ -53,10 +67,10 @@ class GRUGenerator(Generator):
 
     def __init__(self, noise_dim: int, features: int, window: int, hidden: int = 64, layers: int = 2,
                  latent_dim: int = 0, bounded: bool = True, context: int = 0, coarse_factor: int = 0,
-                 calendar_dim: int = 0):
+                 calendar_dim: int = 0, masked: bool = False):
         super().__init__()
         self.noise_dim, self.window, self.latent_dim, self.context, self.features = noise_dim, window, latent_dim, context, features
-        self.factor, self.calendar_dim = coarse_factor, calendar_dim
+        self.factor, self.calendar_dim, self.masked = coarse_factor, calendar_dim, masked
         self.gru = nn.GRU(noise_dim + latent_dim + (features if coarse_factor else 0) + calendar_dim, hidden,
                           num_layers=layers, batch_first=True)
         self.encoder = nn.GRU(features, hidden, num_layers=layers, batch_first=True) if context else None
@@ -74,6 +88,7 @@ class GRUGenerator(Generator):
         return z
 
     def forward(self, z: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        cond, _ = split_mask(cond, self.window, self.features, self.masked)  # G makes every value
         cond, cal = split_calendar(cond, self.window, self.calendar_dim)
         if cal is not None:  # each generated step reads its dates: (B, T - c, Z + C)
             z = torch.cat([z, cal[:, self.context:]], dim=2)
@@ -97,30 +112,34 @@ class GRUGenerator(Generator):
 class GRUCritic(Critic):
     double_backward_ok = False
 
-    def __init__(self, features: int, hidden: int = 64, layers: int = 1, calendar_dim: int = 0):
+    def __init__(self, features: int, hidden: int = 64, layers: int = 1, calendar_dim: int = 0, masked: bool = False):
         super().__init__()
-        self.calendar_dim = calendar_dim
-        self.gru = nn.GRU(features + calendar_dim, hidden, num_layers=layers, batch_first=True)
+        self.calendar_dim, self.masked = calendar_dim, masked
+        self.gru = nn.GRU(features * (2 if masked else 1) + calendar_dim, hidden, num_layers=layers, batch_first=True)
         self.out = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        cond, m = split_mask(cond, x.shape[1], x.shape[2], self.masked)
         _, cal = split_calendar(cond, x.shape[1], self.calendar_dim)
+        x = _masked_input(x, m)  # (B, T, F) or (B, T, 2F)
         h, _ = self.gru(x if cal is None else torch.cat([x, cal], dim=2))  # (B, T, H)
         return self.out(h[:, -1])  # (B, 1)
 
 
 class ConvCritic(Critic):
-    def __init__(self, features: int, hidden: int = 64, dropout: float = 0.2, calendar_dim: int = 0):
+    def __init__(self, features: int, hidden: int = 64, dropout: float = 0.2, calendar_dim: int = 0, masked: bool = False):
         super().__init__()
-        self.calendar_dim = calendar_dim
-        self.body = nn.Sequential(nn.Conv1d(features + calendar_dim, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout),
+        self.calendar_dim, self.masked = calendar_dim, masked
+        self.body = nn.Sequential(nn.Conv1d(features * (2 if masked else 1) + calendar_dim, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout),
                                   nn.Conv1d(hidden, hidden, 5, padding=2), nn.LeakyReLU(0.2), Dropout(dropout))
         self.out = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        cond, m = split_mask(cond, x.shape[1], x.shape[2], self.masked)
         _, cal = split_calendar(cond, x.shape[1], self.calendar_dim)
-        x = x if cal is None else torch.cat([x, cal], dim=2)  # (B, T, F + C)
-        h = self.body(x.transpose(1, 2))  # (B, F + C, T) -> (B, H, T)
+        x = _masked_input(x, m)  # (B, T, F'), F' = F or 2F
+        x = x if cal is None else torch.cat([x, cal], dim=2)  # (B, T, F' + C)
+        h = self.body(x.transpose(1, 2))  # (B, F' + C, T) -> (B, H, T)
         return self.out(h.mean(dim=2))  # (B, 1)
 
 
@@ -136,13 +155,15 @@ class DenseGenerator(Generator):
 
 
 class DenseCritic(Critic):
-    def __init__(self, features: int, window: int, hidden: int = 64):
+    def __init__(self, features: int, window: int, hidden: int = 64, masked: bool = False):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(window * features, 2 * hidden), nn.ReLU(), Dropout(0.2),
+        self.masked = masked
+        self.net = nn.Sequential(nn.Linear(window * features * (2 if masked else 1), 2 * hidden), nn.ReLU(), Dropout(0.2),
                                  nn.Linear(2 * hidden, hidden), nn.ReLU(), Dropout(0.2), nn.Linear(hidden, 1))
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(x.flatten(1))  # (B, T*F) -> (B, 1)
+        _, m = split_mask(cond, x.shape[1], x.shape[2], self.masked)
+        return self.net(_masked_input(x, m).flatten(1))  # (B, T * F') -> (B, 1)
 
 
 __all__ = ["GRUGenerator", "GRUCritic", "ConvCritic", "DenseGenerator", "DenseCritic"]

@@ -16,8 +16,11 @@ model trained on similar data (transfer learning; the scaling is fitted anew).
 its mean. ``calendar="year"`` (or ``"week"``, ``"year+week"``) conditions the windows of a series
 with timestamps on their dates (sine and cosine of the position in the year / week per step);
 ``sample(n, start=...)`` then makes windows that begin on the given dates (by default, on dates
-drawn from the training windows' starts). The forecasting boost experiment that uses these
-windows is :mod:`synthboost.experiments.series`.
+drawn from the training windows' starts). ``missing="mask"`` models a series with missing
+values (NaN in an array, a SeriesData mask, empty cells of a table): the critic judges only the
+observed values (see :mod:`synthboost.nn.recurrent`) and samples are complete windows; nothing
+is dropped or filled in. The forecasting boost experiment that uses these windows is
+:mod:`synthboost.experiments.series`.
 """
 
 from __future__ import annotations
@@ -45,10 +48,12 @@ SAMPLE_CHUNK = 4096
 class _WindowSource:
     """Real windows (B, T, F) for the engine, drawn uniformly; with ``context`` > 0 each window's first
     ``context`` steps are its condition (B, context * F), what the generator continues; ``cal``
-    (N, T * C), each window's calendar features, is appended to the condition."""
+    (N, T * C), each window's calendar features, is appended to the condition, and then ``mask``
+    (N, T * F), each window's observation mask (1 observed, 0 missing; x holds 0 there)."""
 
-    def __init__(self, x: torch.Tensor, context: int = 0, factor: int = 1, cal: torch.Tensor | None = None):
-        self.x, self.n_rows, self.context, self.factor, self.cal = x, len(x), context, factor, cal
+    def __init__(self, x: torch.Tensor, context: int = 0, factor: int = 1, cal: torch.Tensor | None = None,
+                 mask: torch.Tensor | None = None):
+        self.x, self.n_rows, self.context, self.factor, self.cal, self.mask = x, len(x), context, factor, cal, mask
 
     def _cond(self, x: torch.Tensor) -> torch.Tensor | None:
         if self.factor > 1:  # the block means of the window: (B, (T / f) * F)
@@ -57,9 +62,10 @@ class _WindowSource:
         return x[:, :self.context].reshape(len(x), -1) if self.context else None
 
     def _with_cal(self, cond: torch.Tensor | None, idx: torch.Tensor) -> torch.Tensor | None:
-        if self.cal is None:
+        extra = [t[idx] for t in (self.cal, self.mask) if t is not None]
+        if not extra:
             return cond
-        return self.cal[idx] if cond is None else torch.cat([cond, self.cal[idx]], dim=1)
+        return torch.cat(([] if cond is None else [cond]) + extra, dim=1)
 
     def sample(self, b: int, rng: torch.Generator) -> Batch:
         idx = torch.randint(self.n_rows, (b,), generator=rng, device=self.x.device)
@@ -94,6 +100,8 @@ _OWN = (
           number(integer=True, low=0)),
     Param("calendar", "none", str, "Condition windows on their dates: none, year (position in the year, e.g. week of "
           "year), week (day of the week) or year+week; needs a series with timestamps.", _calendar_check),
+    Param("missing", "refuse", str, "Missing values (NaN): refuse them, or mask (the critic judges only observed "
+          "values; samples are complete).", choice("refuse", "mask")),
     Param("scaling", "minmax", str, "Per-column scaling: minmax, standard, log1p (counts) or diff.", _scaling_check),
     Param("upsample_factor", 1, int, "Higher resolution: learn fine windows from their means over blocks of this "
           "many steps (1 = off); then upsample(coarse) makes a fine series.", number(integer=True, low=1)),
@@ -103,7 +111,7 @@ _OWN = (
     Param("columns", None, Optional[Sequence[str]], "Table input: the value columns (default: every numeric one)."),
 )
 _ORDER = ("window", "stride", "context", "upsample_factor", "calendar", "architecture", "objective", "epochs", "batch_size", "noise_dim", "hidden", "layers",
-          "latent_dim", "lr", "n_critic", "scaling", "init_model", "time_column", "columns", "lr_schedule", "on_divergence",
+          "latent_dim", "lr", "n_critic", "scaling", "missing", "init_model", "time_column", "columns", "lr_schedule", "on_divergence",
           "checkpoint_dir", "checkpoint_every", "device", "verbose", "random_state")
 
 
@@ -135,23 +143,31 @@ class TimeSeriesGAN(GANSynthesizer):
     def _prepare(self, X):
         self._form, self._times, self._step = "array", None, None
         if isinstance(X, pd.DataFrame):
-            X = from_frame(X, self.time_column, self.columns)
+            X = from_frame(X, self.time_column, self.columns, missing=self.missing)
             self._form = "table"
         if isinstance(X, SeriesData):
             self.columns_ = list(X.columns)
             self._times, self._step = X.times, X.step
+            v = np.asarray(X.values, dtype=np.float64)
             if X.mask is not None:
-                raise SchemaError("this series has missing values (a mask); TimeSeriesGAN does not model masks yet: "
-                                  "fill them first")
-            return X.values  # (T, F) a series, or (N, T, F) windows
+                v = np.where(X.mask, v, np.nan)
+            self._check_missing(v, "this series")
+            return v  # (T, F) a series, or (N, T, F) windows
         x = np.asarray(X, dtype=np.float64)
         if x.ndim != 3:
             raise SchemaError(f"windows must be an array (N, T, F); got shape {x.shape} (a table or SeriesData is "
                               "cut into windows of `window` steps)")
-        if not np.isfinite(x).all():
-            raise SchemaError("the windows hold NaN or infinite values")
+        if np.isinf(x).any():
+            raise SchemaError("the windows hold infinite values")
+        self._check_missing(x, "the windows")
         self.columns_ = [f"x{j}" for j in range(x.shape[2])]
         return x
+
+    def _check_missing(self, x: np.ndarray, what: str) -> None:
+        n = int(np.isnan(x).sum())
+        if n and self.missing != "mask":
+            raise SchemaError(f"{what} holds {n} missing values (NaN); pass missing='mask' to model them with a mask "
+                              "(the critic judges only observed values), or fill them")
 
     def _encode(self, x: np.ndarray, rng: np.random.Generator) -> _WindowSource:
         series = x.ndim == 2
@@ -181,8 +197,28 @@ class TimeSeriesGAN(GANSynthesizer):
                 raise ParameterError(f"upsample_factor={f} needs " + "; ".join(why))
         self.form_ = self._form
         cal = self._encode_calendar(series)  # one row per training window, in make_windows' order
-        return _WindowSource(torch.as_tensor(w, dtype=torch.float32, device=self.device), self.context, f,
-                             None if cal is None else torch.as_tensor(cal, device=self.device))
+        mask = self._encode_mask(w)
+        if mask is not None:
+            w = np.where(mask > 0, w, 0.0)
+        t = lambda a: None if a is None else torch.as_tensor(a, dtype=torch.float32, device=self.device)  # noqa: E731
+        return _WindowSource(t(w), self.context, f, t(cal), None if mask is None else t(mask).reshape(len(w), -1))
+
+    def _encode_mask(self, w: np.ndarray) -> np.ndarray | None:
+        """The scaled windows' observation mask (N, T, F) as 0/1, or None when every value is observed (the
+        networks then have no mask input). A diff column's step is missing where either level is."""
+        obs = np.isfinite(w)
+        self.masked_, self.missing_share_ = False, float(1 - obs.mean())
+        if obs.all():
+            return None
+        why = [w for w, bad in (("no context", self.context), ("no upsample_factor", self.upsample_factor > 1)) if bad]
+        if why:
+            raise ParameterError("missing='mask' needs " + "; ".join(why) + " (the given steps must be complete)")
+        if not obs.reshape(len(w), -1).any(axis=1).all():
+            empty = int((~obs.reshape(len(w), -1).any(axis=1)).sum())
+            raise SchemaError(f"{empty} of {len(w)} windows have no observed value; drop that stretch of the series "
+                              "or use a longer window")
+        self.masked_ = True
+        return obs.astype(np.float32)
 
     def _encode_calendar(self, series: bool) -> np.ndarray | None:
         """Each training window's calendar features flattened (N, T * C), or None without a calendar."""
@@ -244,16 +280,17 @@ class TimeSeriesGAN(GANSynthesizer):
     def _build_networks(self) -> None:
         T, F, H = self.window_, self.n_features_, self.hidden
         bounded = self.scaling in ("minmax", "log1p")  # scaled to [0, 1]: a sigmoid output
+        M = self.masked_
         if self.architecture == "dense":
             self.generator_ = build(lambda: DenseGenerator(self.noise_dim, F, T, H, bounded)).to(self.device)
-            self.discriminator_ = build(lambda: DenseCritic(F, T, H)).to(self.device)
+            self.discriminator_ = build(lambda: DenseCritic(F, T, H, masked=M)).to(self.device)
             return
         f = self.upsample_factor if self.upsample_factor > 1 else 0
         C = self.calendar_dim_
         self.generator_ = build(lambda: GRUGenerator(self.noise_dim, F, T, H, self.layers, self.latent_dim,
-                                                     bounded and not f, self.context, f, C)).to(self.device)
-        critic = ((lambda: GRUCritic(F, H, calendar_dim=C)) if self.architecture == "gru"
-                  else (lambda: ConvCritic(F, H, calendar_dim=C)))
+                                                     bounded and not f, self.context, f, C, M)).to(self.device)
+        critic = ((lambda: GRUCritic(F, H, calendar_dim=C, masked=M)) if self.architecture == "gru"
+                  else (lambda: ConvCritic(F, H, calendar_dim=C, masked=M)))
         self.discriminator_ = build(critic).to(self.device)
 
     def _init_networks(self, g: torch.Generator) -> None:
@@ -289,6 +326,9 @@ class TimeSeriesGAN(GANSynthesizer):
         G = self.generator_
         was = G.training
         G.eval()
+        if self.masked_:  # G skips the mask part of its condition: an all-observed one fills the width
+            ones = np.ones((1 if cond is None else len(cond), self.window_ * self.n_features_))
+            cond = ones if cond is None else np.concatenate([cond, ones], axis=1)
         c = None if cond is None else torch.as_tensor(cond, dtype=torch.float32, device=self.device)
         try:
             parts = []
@@ -397,11 +437,13 @@ class TimeSeriesGAN(GANSynthesizer):
     def _data_state(self) -> dict:
         return {"window": self.window_, "n_features": self.n_features_, "n_windows": self.n_windows_,
                 "columns": self.columns_, "form": self.form_, "scaler": self.scaler_.state(),
+                "masked": self.masked_, "missing_share": self.missing_share_,
                 "calendar": {"dim": self.calendar_dim_, "step": self.step_, "window_starts": self.window_starts_}}
 
     def _restore_data(self, meta: dict) -> None:
         self.window_, self.n_features_, self.n_windows_ = int(meta["window"]), int(meta["n_features"]), int(meta["n_windows"])
         self.columns_, self.form_ = list(meta["columns"]), str(meta["form"])
+        self.masked_, self.missing_share_ = bool(meta.get("masked", False)), float(meta.get("missing_share", 0.0))
         cal = meta.get("calendar", {})  # model files written before calendars have none
         self.calendar_dim_, self.step_ = int(cal.get("dim", 0)), cal.get("step")
         self.window_starts_ = list(cal.get("window_starts", []))
