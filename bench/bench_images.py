@@ -9,7 +9,8 @@
 
     .venv/bin/python bench/bench_images.py cost --datasets mnist,cifar10 --per-class 100
     .venv/bin/python bench/bench_images.py cas --datasets mnist,fashion_mnist --per-class 100 --seeds 3
-    .venv/bin/python bench/bench_images.py diffaugment --datasets fruits360_10,cifar10 --per-class 30,60 --seeds 3
+    .venv/bin/python bench/bench_images.py diffaugment --datasets fruits360_10,cifar10 --per-class 30,60 --seeds 3 \\
+        --figures bench/figures
 
 Results are JSON lines on stdout (and a Markdown summary at the end); seeds pick the
 training subsample and the GAN's initialisation.
@@ -116,12 +117,15 @@ def cas_bench(a) -> None:
 
 
 def diffaugment(a) -> None:
+    from pathlib import Path
+
     from synthboost import ImageGAN, datasets
     from synthboost.metrics.images import dataset_feature_net, kid
 
     torch.set_num_threads(a.threads)
     rows = []
     for name in a.datasets:
+        # the feature net is trained on the dataset's full training split (its own, not Inception)
         train, test = datasets.load(name), datasets.load(name, split="test")
         net = dataset_feature_net(train)
         ft = net.features(test)
@@ -132,9 +136,14 @@ def diffaugment(a) -> None:
                     gan = ImageGAN(random_state=seed, verbose=False, **{**a.params, "diffaugment": policy}).fit(sub)
                     fake = gan.sample(len(test), test.labels, random_state=seed)
                     k = kid(ft, net.features(fake), n_subsets=50)[0]
-                    r = {"dataset": name, "per_class": per, "seed": seed, "diffaugment": label, "kid": k}
+                    r = {"dataset": name, "per_class": per, "seed": seed, "diffaugment": label, "kid": k,
+                         "steps": int(gan.training_config_.epochs * -(-len(sub) // gan.training_config_.batch_size)),
+                         "fit_s": round(float(gan.history_["seconds"].sum()), 1)}
                     print(json.dumps(r), flush=True)
                     rows.append(r)
+                    if a.figures and seed == 0:
+                        Path(a.figures).mkdir(parents=True, exist_ok=True)
+                        gan.save_grid(Path(a.figures) / f"diffaugment_{name}_{per}_{label}.png", per_class=8)
     print("\n| dataset | per class | KID with DiffAugment | KID without | paired difference (with - without) | lower with |")
     print("|---|---:|---:|---:|---:|---:|")
     for name in a.datasets:
@@ -153,6 +162,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--params", default="{}", help="ImageGAN parameters as JSON")
+    ap.add_argument("--figures", default="", help="folder for seed 0's sample grids (diffaugment)")
     ap.add_argument("--syn-per-class", type=int, default=500, help="generated images per class the CAS CNN trains on")
     a = ap.parse_args()
     a.datasets = [d for d in a.datasets.split(",") if d]
