@@ -268,3 +268,5 @@ def test_masked_values_are_never_read(tmp_path):
     hole[30:50] = np.nan
     with pytest.raises(SchemaError, match="have no observed value"):
         TimeSeriesGAN(**kw).fit(SeriesData(hole, ["a", "b"], mask=np.isfinite(hole)))
+    with pytest.raises(SchemaError, match=r"column\(s\) \['x1'\] have no observed value"):
+        TimeSeriesGAN(**kw).fit(np.stack([full[:100, 0], np.full(100, np.nan)], 1).reshape(10, 10, 2))

@@ -159,8 +159,8 @@ class TimeSeriesGAN(GANSynthesizer):
                               "cut into windows of `window` steps)")
         if np.isinf(x).any():
             raise SchemaError("the windows hold infinite values")
-        self._check_missing(x, "the windows")
         self.columns_ = [f"x{j}" for j in range(x.shape[2])]
+        self._check_missing(x, "the windows")
         return x
 
     def _check_missing(self, x: np.ndarray, what: str) -> None:
@@ -168,6 +168,10 @@ class TimeSeriesGAN(GANSynthesizer):
         if n and self.missing != "mask":
             raise SchemaError(f"{what} holds {n} missing values (NaN); pass missing='mask' to model them with a mask "
                               "(the critic judges only observed values), or fill them")
+        empty = np.isnan(x.reshape(-1, x.shape[-1])).all(axis=0)
+        if empty.any():
+            raise SchemaError(f"column(s) {[self.columns_[j] for j in np.flatnonzero(empty)]} have no observed value; "
+                              "drop them")
 
     def _encode(self, x: np.ndarray, rng: np.random.Generator) -> _WindowSource:
         series = x.ndim == 2
@@ -210,7 +214,7 @@ class TimeSeriesGAN(GANSynthesizer):
         self.masked_, self.missing_share_ = False, float(1 - obs.mean())
         if obs.all():
             return None
-        why = [w for w, bad in (("no context", self.context), ("no upsample_factor", self.upsample_factor > 1)) if bad]
+        why = [m for m, bad in (("no context", self.context), ("no upsample_factor", self.upsample_factor > 1)) if bad]
         if why:
             raise ParameterError("missing='mask' needs " + "; ".join(why) + " (the given steps must be complete)")
         if not obs.reshape(len(w), -1).any(axis=1).all():
