@@ -40,6 +40,12 @@ CASES = {
 # history values: relative 1e-3; sampled column mean / std: 2 % of the column's std;
 # category counts (of 100 rows): 3
 HISTORY_RTOL, HISTORY_ATOL, MOMENT_TOL, COUNT_TOL = 1e-3, 1e-5, 0.02, 3
+# ConfidenceGAN with a strong confidence loss amplifies a last-bit difference: on an AVX-512 CPU
+# (torch's and MKL's kernels there) its g_aux is 3e-3 away after 3 epochs, and sampling for
+# confidence targets keeps rows by the black box's score, a discrete choice, so a few rows swap
+# and column means move by 3-6 % of their std. Another random stream still misses by far more
+# (24 mismatches: test_the_loose_fingerprint_catches_a_changed_stream).
+LOOSE = {"confidence_20": (1e-2, 0.08)}  # case: (history rtol, moment tolerance)
 
 
 def fingerprint(rows: pd.DataFrame, history: pd.DataFrame) -> dict:
@@ -55,13 +61,13 @@ def fingerprint(rows: pd.DataFrame, history: pd.DataFrame) -> dict:
     return {"sample": sample, "history": {c: hist[c].astype(float).tolist() for c in hist.columns}}
 
 
-def mismatches(got: dict, want: dict) -> list[str]:
+def mismatches(got: dict, want: dict, rtol: float = HISTORY_RTOL, moment_tol: float = MOMENT_TOL) -> list[str]:
     bad = []
     if set(got["history"]) != set(want["history"]):
         bad.append(f"history columns {sorted(got['history'])} != {sorted(want['history'])}")
     for col in set(got["history"]) & set(want["history"]):
         g, w = np.asarray(got["history"][col]), np.asarray(want["history"][col])
-        if g.shape != w.shape or not np.allclose(g, w, rtol=HISTORY_RTOL, atol=HISTORY_ATOL, equal_nan=True):
+        if g.shape != w.shape or not np.allclose(g, w, rtol=rtol, atol=HISTORY_ATOL, equal_nan=True):
             bad.append(f"history {col}: {g.tolist()} != {w.tolist()}")
     if set(got["sample"]) != set(want["sample"]):
         bad.append(f"sample columns {sorted(got['sample'])} != {sorted(want['sample'])}")
@@ -74,7 +80,7 @@ def mismatches(got: dict, want: dict) -> list[str]:
                 bad.append(f"sample {col} counts {g.get('counts')} != {w['counts']}")
         else:
             scale = max(w["std"], 1e-9 * max(1.0, abs(w["mean"])))
-            if (abs(g["mean"] - w["mean"]) > MOMENT_TOL * scale or abs(g["std"] - w["std"]) > MOMENT_TOL * scale
+            if (abs(g["mean"] - w["mean"]) > moment_tol * scale or abs(g["std"] - w["std"]) > moment_tol * scale
                     or abs(g["missing"] - w["missing"]) > COUNT_TOL):
                 bad.append(f"sample {col}: {g} != {w}")
     return sorted(bad)
@@ -88,7 +94,7 @@ def run_tabular(name, german):
     return fingerprint(gan.sample(100, random_state=1), gan.history_)
 
 
-def run_confidence(german, loss):
+def run_confidence(german, loss, seed=0):
     df = german.head(300)
     X, y = df.drop(columns="class"), df["class"]
     from sklearn.pipeline import Pipeline
@@ -97,7 +103,7 @@ def run_confidence(german, loss):
 
     rf = Pipeline([("prep", preprocessor()), ("clf", RandomForestClassifier(n_estimators=20, random_state=0))]).fit(X, y)
     gan = ConfidenceGAN(rf, confidence_loss=loss, epochs=3, batch_size=64, calibration_rows=200, surrogate_every=1,
-                        verbose=False, random_state=0).fit(X)
+                        verbose=False, random_state=seed).fit(X)
     return fingerprint(gan.sample(100, confidence=(0.2, 0.8), random_state=1), gan.history_)
 
 
@@ -117,7 +123,8 @@ def check(key: str, got: dict):
         EXPECTED_FILE.write_text(json.dumps(dict(sorted(expected.items())), indent=1) + "\n")
         return
     assert key in expected, f"no fingerprint for {key}: record with GUARD_RECORD=1"
-    assert mismatches(got, expected[key]) == []
+    rtol, moment_tol = LOOSE.get(key, (HISTORY_RTOL, MOMENT_TOL))
+    assert mismatches(got, expected[key], rtol, moment_tol) == []
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -140,3 +147,10 @@ def test_the_fingerprint_catches_a_changed_stream(german):
         fps.append(fingerprint(gan.sample(100, random_state=1), gan.history_))
     assert mismatches(fps[0], fps[0]) == []
     assert len(mismatches(fps[1], fps[0])) > 5
+
+
+@pytest.mark.filterwarnings("ignore:.*requested confidences")
+def test_the_loose_fingerprint_catches_a_changed_stream(german):
+    """Even the looser tolerances of the chaotic ConfidenceGAN case fail another seed's stream."""
+    expected = json.loads(EXPECTED_FILE.read_text())["confidence_20"]
+    assert len(mismatches(run_confidence(german, 20.0, seed=1), expected, *LOOSE["confidence_20"])) > 5
