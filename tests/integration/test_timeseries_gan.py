@@ -270,3 +270,13 @@ def test_masked_values_are_never_read(tmp_path):
         TimeSeriesGAN(**kw).fit(SeriesData(hole, ["a", "b"], mask=np.isfinite(hole)))
     with pytest.raises(SchemaError, match=r"column\(s\) \['x1'\] have no observed value"):
         TimeSeriesGAN(**kw).fit(np.stack([full[:100, 0], np.full(100, np.nan)], 1).reshape(10, 10, 2))
+
+
+def test_mask_and_calendar_together():
+    df = weekly()
+    df.loc[df.index % 7 == 3, "temp"] = np.nan
+    m = TimeSeriesGAN(window=12, time_column="week", calendar="year", missing="mask", epochs=1, verbose=False,
+                      random_state=0).fit(df)
+    out = m.sample(2, start="2011-03-07")
+    assert m.masked_ and out[["cases", "temp"]].notna().all().all()
+    assert str(pd.Timestamp(out["week"].iloc[0]).date()) == "2011-03-07"
