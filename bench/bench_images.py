@@ -139,6 +139,9 @@ def diffaugment(a) -> None:
                     r = {"dataset": name, "per_class": per, "seed": seed, "diffaugment": label, "kid": k,
                          "steps": int(gan.training_config_.epochs * -(-len(sub) // gan.training_config_.batch_size)),
                          "fit_s": round(float(gan.history_["seconds"].sum()), 1)}
+                    if "augment_p" in gan.history_:  # the adaptive probability at the end, and its peak
+                        r.update(final_p=round(float(gan.history_["augment_p"].iloc[-1]), 3),
+                                 max_p=round(float(gan.history_["augment_p"].max()), 3))
                     print(json.dumps(r), flush=True)
                     rows.append(r)
                     if a.figures and seed == 0:
