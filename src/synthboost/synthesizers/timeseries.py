@@ -217,8 +217,8 @@ class TimeSeriesGAN(GANSynthesizer):
         why = [m for m, bad in (("no context", self.context), ("no upsample_factor", self.upsample_factor > 1)) if bad]
         if why:
             raise ParameterError("missing='mask' needs " + "; ".join(why) + " (the given steps must be complete)")
-        if not obs.reshape(len(w), -1).any(axis=1).all():
-            empty = int((~obs.reshape(len(w), -1).any(axis=1)).sum())
+        empty = int((~obs.reshape(len(w), -1).any(axis=1)).sum())
+        if empty:
             raise SchemaError(f"{empty} of {len(w)} windows have no observed value; drop that stretch of the series "
                               "or use a longer window")
         self.masked_ = True
