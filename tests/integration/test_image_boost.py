@@ -179,3 +179,22 @@ def test_madgan_augmenters_share_one_fit_and_show_each_generator(spy, tmp_path):
     assert (show / "generators.png").is_file()
     meta = json.loads((show / "meta.json").read_text())
     assert len(meta["generators"]["per_generator"]) == 2 and "quality_error" not in meta
+
+
+def test_ratio_suffixed_augmenters_compare_ratios_on_one_fit(spy, tmp_path):
+    augs = ["none", "cgan@0.5", "cgan@2", "cgan+classic@auto"]
+    res = exp.run_image_boost(spy, None, sizes=[6], seeds=1, augmenters=augs, models=["cnn"],
+                              output=str(tmp_path / "r"), gan_params=GAN, cnn_epochs=2, progress=False)
+    assert (res["error"] == "").all() and len(SEEN) == 1  # one GAN fit serves every ratio
+    by = res.set_index("augmenter")
+    n = int(by.loc["none", "n_real"])
+    assert by.loc["cgan@0.5", "ratio_used"] == 0.5 and by.loc["cgan@0.5", "n_synthetic"] == n // 2
+    assert by.loc["cgan@2", "ratio_used"] == 2.0 and by.loc["cgan@2", "n_synthetic"] == 2 * n
+    assert by.loc["cgan+classic@auto", "ratio_used"] in (0.0, 0.5, 1.0, 2.0, 4.0)
+    for change, match in [(["classic@2"], "takes no @<ratio>"), (["cgan@-1"], "ratio of augmenter 'cgan@-1'"),
+                          (["cgan@lots"], "ratio of augmenter"), (["magic@2"], "unknown augmenter 'magic'"),
+                          (["cgan@auto"], "too small for ratio='auto'")]:
+        with pytest.raises(ParameterError, match=match):
+            exp.run_image_boost(spy, None, sizes=[2], seeds=1, augmenters=change, models=["cnn"],
+                                output=str(tmp_path / "bad"), progress=False)
+    assert not (tmp_path / "bad").exists()

@@ -15,13 +15,14 @@ cell's real images names the classes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
 
 from ..containers import ImageData
 from ..errors import ParameterError
+from .tabular import check_ratio
 
 #: generator name -> the synthesizer's parameters (``"synthesizer"``: its class name, ImageGAN by default)
 GENERATORS: dict[str, dict[str, Any]] = {
@@ -39,6 +40,7 @@ class ImageAugmenter:
     generator: str | None = None  # a key of GENERATORS, or None
     classic: str | None = None  # on-the-fly augmentation of the CNN's training batches
     train_real: bool = True  # False: the CNN trains on synthetic images only (CAS)
+    ratio: float | str | None = None  # synthetic:real per class; None: the experiment's ratio
 
 
 IMAGE_AUGMENTERS: dict[str, ImageAugmenter] = {
@@ -66,9 +68,24 @@ def register_image_augmenter(name: str, augmenter: ImageAugmenter, generator: di
 
 
 def check_image_augmenter(name: str) -> ImageAugmenter:
-    if name not in IMAGE_AUGMENTERS:
-        raise ParameterError(f"unknown augmenter {name!r}; choose from {', '.join(IMAGE_AUGMENTERS)}")
-    return IMAGE_AUGMENTERS[name]
+    """The augmenter a name means. ``"<name>@<ratio>"`` (e.g. ``madgan@4``, ``cgan+classic@auto``)
+    fixes a generative augmenter's synthetic:real ratio, so one grid compares ratios on one
+    generator fit per cell (augmenters of one generator share it)."""
+    base, at, r = name.partition("@")
+    if base not in IMAGE_AUGMENTERS:
+        raise ParameterError(f"unknown augmenter {base!r}; choose from {', '.join(IMAGE_AUGMENTERS)} "
+                             "(a generative one may end in @<ratio>, e.g. madgan@2 or cgan@auto)")
+    spec = IMAGE_AUGMENTERS[base]
+    if not at:
+        return spec
+    if spec.generator is None:
+        raise ParameterError(f"augmenter {name!r}: {base!r} makes no synthetic images, so it takes no @<ratio>")
+    try:
+        ratio: float | str = r if r == "auto" else float(r)
+    except ValueError:
+        ratio = r
+    check_ratio(ratio, f"the ratio of augmenter {name!r}")
+    return replace(spec, ratio=ratio)
 
 
 def balanced_counts(train: ImageData, ratio: float) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss
 
-from ..augment.images import (IMAGE_AUGMENTERS, AutoRatio, check_image_augmenter, fit_generator, make_generator,
+from ..augment.images import (AutoRatio, check_image_augmenter, fit_generator, make_generator,
                               stratified_split, synthesize)
 from ..augment.tabular import check_ratio
 from ..containers import ImageData
@@ -108,11 +108,11 @@ class ImageTask:
         """Augmenters that share a generator run together: one generator fit per seed and size."""
         groups: dict[Any, list[str]] = {}
         for a in augmenters:
-            groups.setdefault(IMAGE_AUGMENTERS[a].generator or a, []).append(a)
+            groups.setdefault(check_image_augmenter(a).generator or a, []).append(a)
         return list(groups.values())
 
     def has_showcase(self, augmenter: str) -> bool:
-        return IMAGE_AUGMENTERS[augmenter].generator is not None
+        return check_image_augmenter(augmenter).generator is not None
 
     def _cnn(self, model: str, classic: str | None, seed: int) -> CNNClassifier:
         return CNNClassifier(CNN_MODELS[model], augment=classic, epochs=self.cfg.cnn_epochs,
@@ -123,7 +123,7 @@ class ImageTask:
         classes = np.arange(self.train.n_classes)
         base = dict(dataset=self.cfg.dataset, seed=seed, size=size, n_real=len(train), error="")
         rows, curves, shows = [], [], {}
-        gen = IMAGE_AUGMENTERS[next(iter(todo))].generator
+        gen = check_image_augmenter(next(iter(todo))).generator
         # every CNN of the cell early-stops on the same held-out real images (its split depends
         # only on the seed and the labels); the generator is fitted on the others, so that no
         # arm validates on images it has learned from (also the split 'auto' scores ratios on)
@@ -141,19 +141,20 @@ class ImageTask:
                 gan_error = f"{type(e).__name__}: {e}"
             gan_s = time.perf_counter() - t0
         for aug, models in todo.items():
-            spec = IMAGE_AUGMENTERS[aug]
+            spec = check_image_augmenter(aug)
+            want = self.cfg.ratio if spec.ratio is None else spec.ratio
             t0 = time.perf_counter()
             ratio, n_syn, data, err = 0.0, 0, train, gan_error
             try:
                 if spec.generator and not err:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        if self.cfg.ratio == "auto":
+                        if want == "auto":
                             ratio = AutoRatio().choose(gan_train, train.subset(val_idx), gan,
                                                        lambda: self._cnn("cnn", spec.classic, seed), classes, seed,
                                                        spec.train_real)
                         else:
-                            ratio = float(self.cfg.ratio)
+                            ratio = float(want)
                         syn = synthesize(gan, train, ratio, gen_seed + 1)  # ratio x the cell's images per class
                     data, n_syn = train.concat(syn), len(syn)
             except Exception as e:
@@ -192,7 +193,7 @@ class ImageTask:
                                       nearest_training_images, quality_table, random_feature_net)
 
         per = 10
-        meta = {"augmenter": aug, "seed": seed, "size": size, "kind": "images", "generator": IMAGE_AUGMENTERS[aug].generator,
+        meta = {"augmenter": aug, "seed": seed, "size": size, "kind": "images", "generator": check_image_augmenter(aug).generator,
                 "gan_params": gan.get_params(), "epochs": gan.training_config_.epochs, "selection": gan.selection_,
                 "n_train": len(seen)}
         show: dict = {"grid": None, "pairs": None, "generators": None, "history": gan.history_, "quality": pd.DataFrame(), "meta": meta}
@@ -335,7 +336,8 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
             raise ParameterError(f"{name}={v!r} must be a whole number >= 1")
     if test is not None and not (isinstance(cfg.test_per_class, (int, np.integer)) and cfg.test_per_class >= 1):
         raise ParameterError(f"test_per_class={cfg.test_per_class!r} must be a whole number >= 1")
-    auto_gan = cfg.ratio == "auto" and any(IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters)
+    specs = [check_image_augmenter(a) for a in cfg.augmenters]
+    auto_gan = any(sp.generator and (cfg.ratio if sp.ratio is None else sp.ratio) == "auto" for sp in specs)
     for n in cfg.sizes:
         if auto_gan and n < 3:
             raise ParameterError(f"size {n} images per class is too small for ratio='auto': the generator is fitted "
@@ -347,7 +349,7 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
             raise ParameterError(f"size {n} images per class is more than the training pool holds for class "
                                  f"{train.class_names[int(pool.argmin())]!r} ({int(pool.min())}); use sizes <= {int(pool.min())}")
     # the generators in use (ImageGAN's table where none is: gan_params must still make sense)
-    for g in sorted({IMAGE_AUGMENTERS[a].generator for a in cfg.augmenters} - {None} or {"cgan"}):
+    for g in sorted({sp.generator for sp in specs} - {None} or {"cgan"}):
         make_generator(g, 0, cfg.gan_params)._validate_params()  # a bad value fails here, not in every cell
 
 
