@@ -61,7 +61,13 @@ def plot_learning_curves(results: pd.DataFrame, path: str | os.PathLike, metric:
     colours = plt.get_cmap("tab10")
     ncols = min(len(models), 3)
     nrows = int(np.ceil(len(models) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.9 * nrows), squeeze=False, sharey=True)
+    # the legend below the panels: as many columns as fit the width (about 1.6 in per entry at
+    # font size 9), and the figure grows by one line per legend row, so no entry is cut off
+    width = 5.2 * ncols
+    leg_cols = max(1, min(len(augmenters), 6, int(width // 1.6)))
+    leg_rows = int(np.ceil(len(augmenters) / leg_cols))
+    height = 3.9 * nrows + 0.25 * leg_rows
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, sharey=True)
     sizes = sorted(df["size"].unique())
     for i, model in enumerate(models):
         ax = axes.flat[i]
@@ -92,9 +98,9 @@ def plot_learning_curves(results: pd.DataFrame, path: str | os.PathLike, metric:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False, fontsize=9)
-    fig.suptitle(f"{metric} vs training-set size (mean and 95% CI over seeds)")
-    fig.tight_layout(rect=(0, 0.08 if nrows == 1 else 0.05, 1, 1))
+        fig.legend(handles, labels, loc="lower center", ncol=leg_cols, frameon=False, fontsize=9)
+    fig.suptitle(f"{metric} vs training-set size (mean and 95% CI over seeds)", fontsize=11)
+    fig.tight_layout(rect=(0, (0.12 + 0.25 * leg_rows) / height, 1, 1))
     return _save(fig, path)
 
 
@@ -151,7 +157,9 @@ def plot_gain_heatmap(gains: pd.DataFrame, path: str | os.PathLike, xlabel: str 
         ax.set(title=model, xlabel=xlabel)
     for ax in list(axes.flat)[len(models) :]:
         ax.set_visible(False)
-    fig.suptitle(f"mean gain in {metric} over the baseline (* = significant after Holm)")
+    title = f"mean gain in {metric} over the baseline (* = significant after Holm)"
+    # a narrow figure (one size, one model) takes the title on two lines rather than cutting it
+    fig.suptitle(title if w * ncols + 1.2 >= 0.075 * len(title) else title.replace(" (", "\n("), fontsize=11)
     fig.colorbar(im, ax=list(axes.flat)[: len(models)], shrink=0.9, label="gain (positive = better)")
     return _save(fig, path)
 
