@@ -42,6 +42,10 @@ class ImageAugmenter:
     train_real: bool = True  # False: the CNN trains on synthetic images only (CAS)
     ratio: float | str | None = None  # synthetic:real per class; None: the experiment's ratio
 
+    def ratio_or(self, default: float | str) -> float | str:
+        """This augmenter's own ratio (an ``@<ratio>`` name), else the experiment's ``default``."""
+        return default if self.ratio is None else self.ratio
+
 
 IMAGE_AUGMENTERS: dict[str, ImageAugmenter] = {
     "none": ImageAugmenter(),

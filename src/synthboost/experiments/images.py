@@ -142,7 +142,7 @@ class ImageTask:
             gan_s = time.perf_counter() - t0
         for aug, models in todo.items():
             spec = check_image_augmenter(aug)
-            want = self.cfg.ratio if spec.ratio is None else spec.ratio
+            want = spec.ratio_or(self.cfg.ratio)
             t0 = time.perf_counter()
             ratio, n_syn, data, err = 0.0, 0, train, gan_error
             try:
@@ -337,7 +337,7 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
     if test is not None and not (isinstance(cfg.test_per_class, (int, np.integer)) and cfg.test_per_class >= 1):
         raise ParameterError(f"test_per_class={cfg.test_per_class!r} must be a whole number >= 1")
     specs = [check_image_augmenter(a) for a in cfg.augmenters]
-    auto_gan = any(sp.generator and (cfg.ratio if sp.ratio is None else sp.ratio) == "auto" for sp in specs)
+    auto_gan = any(sp.generator and sp.ratio_or(cfg.ratio) == "auto" for sp in specs)
     for n in cfg.sizes:
         if auto_gan and n < 3:
             raise ParameterError(f"size {n} images per class is too small for ratio='auto': the generator is fitted "
