@@ -75,3 +75,18 @@ def test_cross_correlation_difference_sees_a_broken_dependence():
     assert cross_correlation_difference(coupled, coupled) == 0.0
     assert cross_correlation_difference(coupled, other) > 0.8
     assert np.isnan(cross_correlation_difference(base, base))
+
+
+def test_discriminative_restarts_choose_on_validation_and_keep_the_protocol_at_one():
+    a, b = sines(300, seed=0), sines(300, seed=1)
+    noise = np.random.default_rng(0).uniform(size=a.shape)
+    one = discriminative_score(a, noise, iterations=300, return_details=True)
+    assert one["score"] == discriminative_score(a, noise, iterations=300) and one["validation"] == []
+    d = discriminative_score(a, noise, iterations=300, restarts=3, return_details=True)
+    assert len(d["validation"]) == 3 and d["score"] > 0.4 and 0 < d["named_real"] < 1
+    assert d["score"] == pytest.approx(abs(d["accuracy"] - 0.5))
+    same = discriminative_score(a, b, iterations=300, restarts=3, return_details=True)
+    assert same["score"] < 0.15
+    for bad in (0, 1.5, True):
+        with pytest.raises(SchemaError, match="restarts="):
+            discriminative_score(a, b, restarts=bad)
