@@ -165,3 +165,18 @@ def test_kid_selection_in_every_conditioning(digits):
         m = MADGAN(n_generators=2, conditioning=conditioning, select_epoch="kid", select_every=1, epochs=2,
                    classifier_epochs=1, verbose=False, random_state=0).fit(digits)
         assert m.selection_["epoch"] in (1, 2) and len(m.selection_["log"]) == 2
+
+
+def test_the_labelling_cnn_trains_enough_steps_on_a_small_set():
+    from synthboost.experiments.images import per_class
+    from synthboost.metrics.images import dataset_feature_net
+    from synthboost.synthesizers.madgan import labeller_schedule
+
+    assert labeller_schedule(500, 30) == (30, 3)  # 8 steps an epoch: 30 epochs are already 240 steps
+    epochs, patience = labeller_schedule(80, 30)  # 2 steps an epoch: 30 epochs would be 60 steps
+    assert epochs * 2 >= 200 and patience == epochs // 10
+    d = datasets.load("digits")
+    idx = per_class(d, 8, np.random.default_rng(0))
+    test = d.subset(np.setdiff1d(np.arange(len(d)), idx))
+    net = dataset_feature_net(d.subset(idx), epochs=epochs, patience=patience, seed=0, cache=False)
+    assert (net.probabilities(test).argmax(1) == test.labels).mean() > 0.7  # 30 epochs, patience 3: 0.41

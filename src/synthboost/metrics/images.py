@@ -80,14 +80,14 @@ def data_hash(data: ImageData) -> str:
 
 
 def dataset_feature_net(data: ImageData, *, epochs: int = 15, max_images: int = 20000, seed: int = 0,
-                        cache: bool = True) -> FeatureNet:
+                        cache: bool = True, patience: int = 3) -> FeatureNet:
     """A SmallCNN classifier trained on ``data`` (the dataset's full training split; at most
     ``max_images`` of it, stratified), whose penultimate features FID and KID compare."""
     from ..io import load_model, save_model
 
     if data.labels is None:
         raise SchemaError("a dataset-specific feature net is trained as a classifier: the images need labels")
-    key = f"{data_hash(data)}-e{epochs}-m{max_images}-s{seed}-v{FEATURE_NET_VERSION}"
+    key = f"{data_hash(data)}-e{epochs}-m{max_images}-s{seed}-v{FEATURE_NET_VERSION}" + (f"-p{patience}" if patience != 3 else "")
     where = cache_dir() / "feature_nets" / key
     H, W, C = data.shape
     if cache and (where / "model.json").is_file():
@@ -100,7 +100,7 @@ def dataset_feature_net(data: ImageData, *, epochs: int = 15, max_images: int = 
     if len(idx) > max_images:
         idx = np.sort(rng.choice(idx, max_images, replace=False))
     sub = data.subset(idx)
-    clf = CNNClassifier("small", epochs=epochs, patience=3, val_fraction=0.1, random_state=seed).fit(
+    clf = CNNClassifier("small", epochs=epochs, patience=patience, val_fraction=0.1, random_state=seed).fit(
         sub.images, sub.labels, classes=np.arange(data.n_classes))
     net = clf.net_
     if cache:
