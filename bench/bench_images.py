@@ -6,11 +6,15 @@
                  per class), validated on the real training images and tested on the real test split
                  (1000 images, 100 per class), against the same CNN trained on the real images
     diffaugment  KID (dataset feature net) against the test split with and without DiffAugment
+    sampling     images per second of sample(10000) by the chunk it runs the generator on (one model,
+                 --per-class images per class, 1 epoch: sampling cost does not depend on training),
+                 and whether a chunk gives the same images as the default one
 
     .venv/bin/python bench/bench_images.py cost --datasets mnist,cifar10 --per-class 100
     .venv/bin/python bench/bench_images.py cas --datasets mnist,fashion_mnist --per-class 100 --seeds 3
     .venv/bin/python bench/bench_images.py diffaugment --datasets fruits360_10,cifar10 --per-class 30,60 --seeds 3 \\
         --figures bench/figures
+    .venv/bin/python bench/bench_images.py sampling --datasets mnist,cifar10 --per-class 50 --chunks 128,256,512,1024
 
 Results are JSON lines on stdout (and a Markdown summary at the end); seeds pick the
 training subsample and the GAN's initialisation.
@@ -79,6 +83,35 @@ def cost(a) -> None:
         rs = [r for r in rows if r["dataset"] == name]
         print(f"| {name} | {a.per_class[0]} | {ci([r['fit_s'] for r in rs])} | {ci([r['s_per_epoch'] for r in rs])} | "
               f"{max(r['peak_gib'] for r in rs):.2f} | {ci([r['images_per_s'] for r in rs])} |")
+
+
+def sampling(a) -> None:
+    from synthboost import ImageGAN, datasets
+    from synthboost.synthesizers import image as image_module
+
+    torch.set_num_threads(a.threads)
+    default = image_module.SAMPLE_CHUNK
+    print("| dataset | side | chunk | images/s (best of 3) | same images as chunk " + str(default) + " |")
+    print("|---|---:|---:|---:|---|")
+    for name in a.datasets:
+        sub = subsample(datasets.load(name), a.per_class[0], 0)
+        gan = ImageGAN(epochs=1, random_state=0, verbose=False).fit(sub)
+        gan.sample(256, random_state=0)  # warm-up
+        ref = gan.sample(10000, random_state=0).images
+        try:
+            for chunk in a.chunks:
+                image_module.SAMPLE_CHUNK = chunk
+                times = []
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    out = gan.sample(10000, random_state=0).images
+                    times.append(time.perf_counter() - t0)
+                r = {"dataset": name, "chunk": chunk, "images_per_s": round(10000 / min(times)),
+                     "identical": bool(np.array_equal(out, ref))}
+                print(f"| {name} | {gan.image_shape_[0]} | {chunk} | {r['images_per_s']} | "
+                      f"{'yes' if r['identical'] else 'no'} |", flush=True)
+        finally:
+            image_module.SAMPLE_CHUNK = default
 
 
 def cas_bench(a) -> None:
@@ -159,19 +192,21 @@ def diffaugment(a) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["cost", "cas", "diffaugment"])
+    ap.add_argument("what", choices=["cost", "cas", "diffaugment", "sampling"])
     ap.add_argument("--datasets", default="mnist")
     ap.add_argument("--per-class", default="100")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--params", default="{}", help="ImageGAN parameters as JSON")
     ap.add_argument("--figures", default="", help="folder for seed 0's sample grids (diffaugment)")
+    ap.add_argument("--chunks", default="128,256,512,1024", help="generator chunk sizes (sampling)")
     ap.add_argument("--syn-per-class", type=int, default=500, help="generated images per class the CAS CNN trains on")
     a = ap.parse_args()
     a.datasets = [d for d in a.datasets.split(",") if d]
     a.per_class = [int(p) for p in a.per_class.split(",") if p]
     a.params = json.loads(a.params)
-    {"cost": cost, "cas": cas_bench, "diffaugment": diffaugment}[a.what](a)
+    a.chunks = [int(c) for c in a.chunks.split(",") if c]
+    {"cost": cost, "cas": cas_bench, "diffaugment": diffaugment, "sampling": sampling}[a.what](a)
 
 
 if __name__ == "__main__":
