@@ -56,8 +56,12 @@ class ImageData:
             y = y.astype(np.int64)
             if len(y) and y.min() < 0:
                 raise SchemaError("labels must be non-negative class indices (or class names)")
-            if not self.class_names:
-                self.class_names = [str(i) for i in range(int(y.max()) + 1 if len(y) else 0)]
+            if not self.class_names and len(y) and np.array_equal(np.unique(y), np.arange(int(y.max()) + 1)):
+                self.class_names = [str(i) for i in range(int(y.max()) + 1)]
+            elif not self.class_names:  # e.g. 1..K: the classes are the values given, codes in their order
+                values = np.unique(y)
+                self.class_names = [str(v) for v in values]
+                y = np.searchsorted(values, y)
             if len(y) and y.max() >= len(self.class_names):
                 raise SchemaError(f"label {int(y.max())} has no name: class_names holds {len(self.class_names)}")
             self.labels = y
@@ -100,13 +104,16 @@ class ImageData:
         return ImageData(np.concatenate([self.images, other.images]), labels, list(self.class_names))
 
     def code_of(self, label: Any) -> int:
-        """The class index of a label given by name (as in the data) or by index."""
+        """The class index of a label: an int is an index (as in ``labels``), a str a name as in the data.
+        (With classes named "1", "2", "3", the int 1 is the second class and "1" the first.)"""
         from .errors import ConditionError
 
         names = self.class_names
-        if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and str(label) not in names:
+        if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
             if 0 <= int(label) < len(names):
                 return int(label)
+            raise ConditionError(f"label index {int(label)} is out of range: {len(names)} classes {names} "
+                                 f"(give a class name as a string, or an index from 0 to {len(names) - 1})")
         if str(label) in names:
             return names.index(str(label))
         raise ConditionError(f"label {label!r} is not a class of this data; classes are {names}")

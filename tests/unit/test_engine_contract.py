@@ -197,3 +197,22 @@ def test_confidence_gan_resumes_exactly(german, tmp_path):
     resumed = ConfidenceGAN(clf, checkpoint_dir=ck, **kw).fit(X, resume=True)
     assert [h["epoch"] for h in resumed.surrogate_history_] == [1, 2, 3, 4]
     pd.testing.assert_frame_equal(full.sample(40, confidence=0.5, random_state=3), resumed.sample(40, confidence=0.5, random_state=3))
+
+
+def test_diffaugment_keeps_stacked_class_images_apart():
+    """One GAN per class stacks the classes' images along the channels (B, K*C, H, W): each image is
+    augmented on its own, so changing one class's images leaves the others' augmented images as they were."""
+    K, C = 3, 3
+    x = torch.rand(4, K * C, 8, 8, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    other = x.clone()
+    other[:, C:] = -other[:, C:]  # classes 1 and 2 change, class 0 does not
+    for policy in (("color",), ("color", "translation", "cutout")):
+        aug = DiffAugmentHook(policy, groups=K)
+        a, b = (aug.augment(v, torch.Generator().manual_seed(1)) for v in (x, other))
+        assert a.shape == x.shape and torch.equal(a[:, :C], b[:, :C])
+        # and each stacked image is augmented as a (B*K, C, H, W) batch would be
+        flat = DiffAugmentHook(policy).augment(x.reshape(4 * K, C, 8, 8), torch.Generator().manual_seed(1))
+        assert torch.equal(a, flat.reshape(4, K * C, 8, 8))
+    ungrouped = DiffAugmentHook(("color",)).augment(x, torch.Generator().manual_seed(1))
+    ungrouped_other = DiffAugmentHook(("color",)).augment(other, torch.Generator().manual_seed(1))
+    assert not torch.equal(ungrouped[:, :C], ungrouped_other[:, :C])  # the mixing this guards against

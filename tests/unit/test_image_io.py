@@ -125,3 +125,19 @@ def test_digits_ship_with_the_package():
     d = datasets.load("digits")
     assert d.images.shape == (1797, 8, 8, 1) and d.images.max() == 255 and d.n_classes == 10
     assert datasets.info("digits").kind == "images" and datasets.DEFAULT_IMAGES == "digits"
+
+
+def test_labels_are_indices_and_names_are_strings():
+    """An int label is an index into class_names (as ImageData.labels holds them), a str a name: with
+    classes named "1", "2", "3" the two differ, and neither may be read as the other."""
+    from synthboost.errors import ConditionError
+
+    d = ImageData(np.zeros((6, 4, 4), np.uint8), np.array([1, 2, 3, 1, 2, 3]))  # labels 1..K, no names
+    assert d.class_names == ["1", "2", "3"] and d.labels.tolist() == [0, 1, 2, 0, 1, 2]
+    assert d.code_of(1) == 1 and d.code_of(np.int64(0)) == 0 and d.code_of("1") == 0
+    with pytest.raises(ConditionError, match="out of range"):
+        d.code_of(3)
+    with pytest.raises(ConditionError, match="not a class"):
+        d.code_of("0")
+    full = ImageData(np.zeros((3, 4, 4), np.uint8), np.array([0, 2, 1]))
+    assert full.class_names == ["0", "1", "2"] and full.labels.tolist() == [0, 2, 1]

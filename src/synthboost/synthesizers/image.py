@@ -347,7 +347,8 @@ class ImageGAN(GANSynthesizer):
         if policy:
             p = 0.0 if self.ada_target is not None else 1.0
             plan.hooks.append(DiffAugmentHook(policy, p=p, target=self.ada_target,
-                                              speed=max(1000, self.training_config_.epochs * source.n_rows // 5)))
+                                              speed=max(1000, self.training_config_.epochs * source.n_rows // 5),
+                                              groups=self._n_models))
         if self.ema:
             ema = EMAHook(self.generator_, self.ema)
             ema.model = self.ema_generator_  # the module that is saved and sampled from
@@ -426,8 +427,9 @@ class ImageGAN(GANSynthesizer):
         return np.array([ref.code_of(v) for v in values], dtype=np.int64)
 
     def sample(self, n: int, labels: Any = None, *, random_state: Any = None) -> ImageData:
-        """``n`` images: of class ``labels`` (a name as in the data, or an index), one label per image,
-        or (None) in the training class proportions, exactly."""
+        """``n`` images: of class ``labels`` (a class name as in the data, a str, or an int index into
+        ``class_names_`` as in ``ImageData.labels``), one label per image, or (None) in the training
+        class proportions, exactly."""
         self._check_fitted()
         n = check_count(n)
         codes = self._codes(n, labels)

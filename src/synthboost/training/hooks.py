@@ -64,13 +64,17 @@ class DiffAugmentHook(StepHook):
     during training: every ``interval`` D steps, r_t = E[sign(D(real))] over them; p rises when
     r_t > target (D overfits the real images) and falls otherwise, by ``interval * B / speed`` per
     adjustment (p can cross [0, 1] in ``speed`` real images). Without ``target``, p = ``p``.
+
+    ``groups``: images stacked along the channels, (B, groups*C, H, W) as one GAN per class sees
+    them; each of the B*groups images gets its own parameters, and none is mixed with another
+    (a saturation or contrast mean over all channels would let one class's image move another's).
     """
 
     name = "augment"
 
     def __init__(self, policy: tuple[str, ...], p: float = 1.0, target: float | None = None,
-                 interval: int = 4, speed: int = 100_000):
-        self.policy, self.p, self.target = tuple(policy), float(p), target
+                 interval: int = 4, speed: int = 100_000, groups: int = 1):
+        self.policy, self.p, self.target, self.groups = tuple(policy), float(p), target, int(groups)
         self.interval, self.speed = int(interval), int(speed)
         self._signs: list[torch.Tensor] = []
         self._rt: list[float] = []
@@ -78,6 +82,10 @@ class DiffAugmentHook(StepHook):
     def augment(self, x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         if x.dim() != 4 or not self.policy or self.p <= 0:
             return x
+        if self.groups > 1:  # (B, G*C, H, W) -> (B*G, C, H, W): every image its own draw
+            B, GC, H, W = x.shape
+            y = diff_augment(x.reshape(B * self.groups, GC // self.groups, H, W), self.policy, rng, self.p)
+            return y.reshape(B, GC, H, W)
         return diff_augment(x, self.policy, rng, self.p)
 
     def after_discriminator_step(self, trainer: Trainer, d_real: torch.Tensor) -> None:
