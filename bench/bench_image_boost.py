@@ -1,5 +1,6 @@
 """Does it boost images? The image boosting grid on real image sets, and its paired statistics as
-Markdown for bench/RESULTS.md (accuracy gain over `none`; every `X+classic` over `classic`; `madgan`
+Markdown for bench/RESULTS.md (accuracy gain over `none`; epochs to 90 % of each run's own best and to
+90 % of the `none` arm's best in the same cell; every `X+classic` over `classic`; `madgan`
 and `madgan+classic` over `cgan` and `cgan+classic`). Holm's correction runs within each dataset over
 the comparisons of one table. An augmenter name may end in `@<ratio>` (`madgan@4`, `madgan@auto`):
 the ratios of one generator then share its fit in each cell.
@@ -23,7 +24,7 @@ import pandas as pd
 from synthboost import datasets
 from synthboost.experiments import paired_gains
 from synthboost.experiments.grid import read_results
-from synthboost.experiments.images import COLUMNS, run_image_boost
+from synthboost.experiments.images import COLUMNS, epochs_to_baseline, run_image_boost
 
 
 def _csv(s: str) -> list[str]:
@@ -74,9 +75,20 @@ def main() -> None:
             print(f"{name}: {time.perf_counter() - t0:.0f} s wall in this call", flush=True)
         results.append((name, res))
 
-    for metric in ("accuracy", "epochs_to_90"):
+    # epochs to the `none` arm's bar (90 % of its best validation accuracy in the same cell), from curves.jsonl
+    for i, (name, res) in enumerate(results):
+        curves = Path(a.out) / name / "curves.jsonl"
+        if curves.is_file() and "none" in augs:
+            e = epochs_to_baseline(pd.read_json(curves, lines=True))
+            results[i] = (name, res.merge(e, on=["seed", "size", "model", "augmenter"], how="left"))
+    for metric in ("accuracy", "epochs_to_90", "epochs_to_baseline_90"):
         print(f"\n## {metric}: gain over `none` (mean [95% CI] Holm p (wins/ties/losses); bold = significant)\n")
         for name, res in results:
+            if metric not in res:
+                continue
+            if metric == "epochs_to_baseline_90":
+                short = res[~res["reached"].fillna(True).astype(bool)].groupby("augmenter").size()
+                print(f"runs that never reached the bar (counted as their last epoch + 1): {short.to_dict() or 'none'}")
             g = paired_gains(res, metric=metric)
             print(f"\n### {name} ({res['seed'].nunique()} seeds)\n")
             table(g, f"none {metric}", [x for x in augs if x != "none"])

@@ -198,12 +198,13 @@ class BaseSynthesizer(BaseEstimator):
             params[k] = v
         return params
 
-    def save(self, directory: str | Path) -> Path:
-        """Write the fitted model to ``directory`` (model.safetensors + model.json)."""
+    def save(self, directory: str | Path, extra: dict | None = None) -> Path:
+        """Write the fitted model to ``directory`` (model.safetensors + model.json), with ``extra`` files
+        (name -> writer(path), e.g. a sample grid) in the same directory, all put in place at once."""
         self._check_fitted()
         tensors, meta = self._to_state()
         meta = {"class": type(self).__name__, "params": self._json_params(), **meta}
-        return save_model(directory, tensors, meta)
+        return save_model(directory, tensors, meta, extra=extra)
 
     @classmethod
     def load(cls, directory: str | Path, *, device: str | None = None):

@@ -198,3 +198,48 @@ def test_ratio_suffixed_augmenters_compare_ratios_on_one_fit(spy, tmp_path):
             exp.run_image_boost(spy, None, sizes=[2], seeds=1, augmenters=change, models=["cnn"],
                                 output=str(tmp_path / "bad"), progress=False)
     assert not (tmp_path / "bad").exists()
+
+
+def test_cli_images_fit_refuses_a_foreign_folder_before_training_and_notes_in_one_line(tmp_path, monkeypatch):
+    from synthboost.synthesizers import ImageGAN
+
+    def no_training(*a, **k):
+        raise AssertionError("trained before the output path was checked")
+
+    digits = datasets.load("digits")
+    np.savez(tmp_path / "d.npz", images=digits.images[:60], labels=digits.labels[:60])
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "todo.txt").write_text("mine")
+    with monkeypatch.context() as m:
+        m.setattr(ImageGAN, "fit", no_training)
+        r = CliRunner().invoke(app, ["images", "fit", str(tmp_path / "d.npz"), "-o", str(foreign), "--epochs", "1"])
+    assert r.exit_code == 1 and "holds files that are not a synthboost model" in r.output
+    assert [p.name for p in foreign.iterdir()] == ["todo.txt"]
+    # an IDX file without its labels file beside it: said in one plain line, then read unlabelled
+    a = digits.images[:40, :, :, 0]
+    idx = bytes([0, 0, 0x08, a.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in a.shape) + a.tobytes()
+    (tmp_path / "my-images-idx3-ubyte").write_bytes(idx)
+    r = CliRunner().invoke(app, ["images", "fit", str(tmp_path / "my-images-idx3-ubyte"), "-o", str(tmp_path / "m"),
+                                 "--epochs", "1", "--select-epoch", "none", "--no-verbose"])
+    assert r.exit_code == 0, r.output
+    notes = [ln for ln in r.output.splitlines() if "no labels file" in ln]
+    assert len(notes) == 1 and notes[0].startswith("note: ") and "UserWarning" not in r.output
+    assert {"grid.png", "history.png", "model.json"} <= {p.name for p in (tmp_path / "m").iterdir()}
+
+
+def test_epochs_to_baseline_races_every_arm_to_the_baseline_bar():
+    """An arm that plateaus low reaches 90 % of its *own* best early; against the `none` arm's bar it is slow."""
+    def curve(aug, accs, seed=0):
+        return [dict(seed=seed, size=10, model="cnn", augmenter=aug, epoch=i + 1, val_accuracy=a) for i, a in enumerate(accs)]
+
+    c = pd.DataFrame(curve("none", [0.2, 0.5, 0.8, 1.0]) + curve("low", [0.5, 0.5, 0.5]) + curve("fast", [0.95, 1.0])
+                     + curve("none", [0.5, 0.5], seed=1) + curve("low", [0.1, 0.45], seed=1))
+    e = exp.epochs_to_baseline(c).set_index(["seed", "augmenter"])
+    assert e.loc[(0, "none"), "epochs_to_baseline_90"] == 4 and e.loc[(0, "fast"), "epochs_to_baseline_90"] == 1
+    assert e.loc[(0, "low"), "epochs_to_baseline_90"] == 4 and not e.loc[(0, "low"), "reached"]  # censored: 3 epochs + 1
+    assert e.loc[(1, "low"), "epochs_to_baseline_90"] == 2 and e.loc[(1, "low"), "reached"]  # 0.45 >= 0.9 * 0.5
+    own = c.groupby(["seed", "augmenter"]).apply(lambda g: g.loc[g.val_accuracy >= 0.9 * g.val_accuracy.max(), "epoch"].min())
+    assert own[(0, "low")] == 1  # what epochs_to_90 says: the low plateau looks fastest
+    with pytest.raises(Exception, match="val_accuracy"):
+        exp.epochs_to_baseline(c.drop(columns="val_accuracy"))

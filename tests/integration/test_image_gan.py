@@ -54,7 +54,7 @@ def test_unlabelled_images_and_stabilisers(digits):
         ImageGAN(mode="per_class", **FAST).fit(digits.images)
 
 
-def test_same_seed_same_images_and_save_load(digits, tmp_path):
+def test_same_seed_same_images_and_save_load(digits, tmp_path, monkeypatch):
     a = ImageGAN(**FAST).fit(digits)
     b = ImageGAN(**FAST).fit(digits)
     assert np.array_equal(a.sample(20, random_state=1).images, b.sample(20, random_state=1).images)
@@ -64,6 +64,13 @@ def test_same_seed_same_images_and_save_load(digits, tmp_path):
     assert c.class_names_ == digits.class_names
     a.save_grid(tmp_path / "grid.png")
     assert (tmp_path / "grid.png").stat().st_size > 100
+    # the saved width rebuilds the networks, not today's auto_width (a later default must not break old models)
+    import synthboost.synthesizers.image as image_module
+
+    monkeypatch.setattr(image_module, "auto_width", lambda side: 4 * a.width_)
+    d = ImageGAN.load(tmp_path / "m")
+    assert d.width_ == a.width_ and np.array_equal(a.sample(5, random_state=3).images, d.sample(5, random_state=3).images)
+    assert ImageGAN(**FAST).fit(digits).width_ == 4 * a.width_  # a new fit takes the (patched) default
 
 
 def test_kid_selection_picks_a_snapshot_on_held_out_training_images(digits):

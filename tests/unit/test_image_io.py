@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from synthboost import DataFileError, ImageData, datasets
-from synthboost.errors import SchemaError
+from synthboost.errors import OutputError, SchemaError
 from synthboost.io.images import (read_cifar_binary, read_idx, read_image_folder, read_images, read_numpy, save_grid,
                                   write_image_folder, write_npz)
 
@@ -117,6 +117,12 @@ def test_image_data_checks_and_writers_round_trip(tmp_path):
     write_image_folder(d, tmp_path / "folder")
     again = read_image_folder(tmp_path / "folder")
     assert again.counts() == {"x": 2, "y": 2, "z": 2} and np.array_equal(np.sort(again.images.ravel()), np.sort(d.images.ravel()))
+    with pytest.raises(OutputError, match="already holds files"):  # never mixed with an earlier set
+        write_image_folder(d.subset([0]), tmp_path / "folder")
+    assert read_image_folder(tmp_path / "folder").counts() == {"x": 2, "y": 2, "z": 2}
+    (tmp_path / "empty").mkdir()
+    write_image_folder(d, tmp_path / "empty")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary folder left
     p = save_grid(d, tmp_path / "g.png")
     assert Image.open(p).size[0] > 8 * 3
 

@@ -15,6 +15,7 @@ import re
 import sys
 import time
 import typing
+import warnings
 from pathlib import Path
 from typing import Any, Callable, List, Optional
 
@@ -29,13 +30,21 @@ app = typer.Typer(
 )
 
 
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one plain line on stderr (not Python's file:line: Category: text + source line)."""
+    typer.echo(f"note: {message}", err=True)
+
+
 def _friendly(fn: Callable) -> Callable:
-    """Print a SynthboostError as one line on stderr and exit 1, without a traceback."""
+    """Print a SynthboostError as one line on stderr and exit 1, without a traceback; warnings
+    (e.g. images resized) as one line each."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = _note
+                return fn(*args, **kwargs)
         except SynthboostError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1) from None
@@ -245,11 +254,11 @@ def fit(
     model_params: Optional[dict] = None,
 ) -> None:
     """Fit a TabularGAN on DATA and save it to a model directory."""
-    from ..io import check_output_dir, read_table
+    from ..io import check_model_dir, read_table
     from ..report.plots import plot_history
 
     df = read_table(data, header=not no_header)
-    check_output_dir(output)  # an existing file fails now, not after minutes of training
+    check_model_dir(output)  # a path a model cannot go to fails now, not after minutes of training
     t0 = time.perf_counter()
     gan = TabularGAN(**model_params).fit(df, target=target, resume=resume)
     gan.save(output)
@@ -286,8 +295,8 @@ def sample(
 
     gan = load(model)
     if not isinstance(gan, TabularGAN):
-        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not a table model; "
-                             "use `synthboost images sample` for image models")
+        other = "synthboost series sample" if type(gan).__name__ == "TimeSeriesGAN" else "synthboost images sample"
+        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not a table model; use `{other}`")
     df = gan.sample(n, conditions=parse_conditions(condition), random_state=seed)
     write_table(df, output)
     typer.echo(f"wrote {len(df)} rows to {output}")

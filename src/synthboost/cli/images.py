@@ -17,9 +17,10 @@ images_app = typer.Typer(no_args_is_help=True, help="GANs for small labelled ima
 app.add_typer(images_app, name="images")
 
 
-def load_images(spec: str, split: Optional[str] = None):
+def load_images(spec: str, split: Optional[str] = None, with_test: bool = False):
     """DATA for the image commands: a dataset name (see `synthboost datasets`), an image folder
-    (root/<class>/<file>), an IDX, CIFAR .bin, .npz or .npy file. Returns (data, test or None, name)."""
+    (root/<class>/<file>), an IDX, CIFAR .bin, .npz or .npy file. Returns (data, test or None, name);
+    the test split of a split dataset only ``with_test``."""
     from .. import datasets as ds
     from ..io.images import read_images
 
@@ -29,7 +30,7 @@ def load_images(spec: str, split: Optional[str] = None):
             kind = {"table": "a table", "series": "a series"}.get(info.kind, info.kind)
             raise ParameterError(f"{spec!r} is {kind} dataset; the image commands need images (see `synthboost datasets`)")
         data = ds.load(spec, split=split or ("train" if info.splits else None))
-        test = ds.load(spec, split="test") if info.splits and split in (None, "train") else None
+        test = ds.load(spec, split="test") if with_test and info.splits and split in (None, "train") else None
         return data, test, spec
     path = Path(spec)
     return read_images(path), None, path.stem or path.name
@@ -51,22 +52,22 @@ def fit(
     model_params: Optional[dict] = None,
 ) -> None:
     """Fit an image GAN on DATA and save it (with a grid of generated images and the training curves)."""
-    from ..io import check_output_dir
+    from ..io import check_model_dir
     from ..report.plots import plot_history
 
     images, _, _ = load_images(data, split)
-    check_output_dir(output)
+    check_model_dir(output)  # a path a model cannot go to fails now, not after training
     t0 = time.perf_counter()
     gan = model_cls(**model_params)
     if isinstance(gan, MADGAN) and gan.conditioning is None:
         images = images.images if hasattr(images, "images") else images  # an unlabelled MAD-GAN
     gan.fit(images, resume=resume)
-    gan.save(output)
-    gan.save_grid(Path(output) / "grid.png")
+    extra = {"grid.png": gan.save_grid, "history.png": lambda p: plot_history(gan.history_, p)}
     if isinstance(gan, MADGAN) and gan.n_generators > 1:
-        gan.save_grid(Path(output) / "generators.png", rows="generator")
+        extra["generators.png"] = lambda p: gan.save_grid(p, rows="generator")
+    gan.save(output, extra=extra)  # the model and its pictures are put in place together
+    if "generators.png" in extra:
         typer.echo(f"one row per generator: {Path(output) / 'generators.png'}")
-    plot_history(gan.history_, Path(output) / "history.png")
     H, W, C = gan.image_shape_
     typer.echo(f"fitted {len(images)} images ({H}x{W}x{C}, {len(gan.class_names_)} classes) in {time.perf_counter() - t0:.1f} s")
     typer.echo(f"model:   {output}")
@@ -84,12 +85,15 @@ def sample(
     generator: Optional[int] = typer.Option(None, help="MAD-GAN: sample generator J only (default: all, uniformly)."),
 ) -> None:
     """Generate N images from a saved image model."""
-    from ..io.images import write_image_folder, write_npz
+    from ..io.images import check_image_folder, write_image_folder, write_npz
     from ..synthesizers import load
 
+    if not output.suffix:
+        check_image_folder(output)  # before loading and sampling
     gan = load(model)
     if not isinstance(gan, ImageGAN):
-        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not an image model; use `synthboost sample`")
+        other = "synthboost series sample" if type(gan).__name__ == "TimeSeriesGAN" else "synthboost sample"
+        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not an image model; use `{other}`")
     if isinstance(gan, MADGAN):
         data = gan.sample(n, label, generator=generator, random_state=seed)
     elif generator is not None:
@@ -133,7 +137,7 @@ def boost(
     from ..experiments.images import run_image_boost
     from . import finish_boost
 
-    train, test, name = load_images(data)
+    train, test, name = load_images(data, with_test=True)
     params = _json_object(gan_params, "--gan-params", "ImageGAN parameters")
     seed_list = _split(seeds, "seeds", int)
     results = run_image_boost(train, test, sizes=_split(sizes, "sizes", int), seeds=seed_list if "," in seeds else seed_list[0],

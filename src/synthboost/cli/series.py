@@ -41,11 +41,11 @@ def fit(
     model_params: Optional[dict] = None,
 ) -> None:
     """Fit a TimeSeriesGAN on windows of DATA and save it (with its training curves)."""
-    from ..io import check_output_dir
+    from ..io import check_model_dir
     from ..report.plots import plot_history
 
     x = load_series(data)
-    check_output_dir(output)
+    check_model_dir(output)  # a path a model cannot go to fails now, not after training
     t0 = time.perf_counter()
     gan = TimeSeriesGAN(**model_params).fit(x, resume=resume)
     gan.save(output)

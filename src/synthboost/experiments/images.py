@@ -34,7 +34,7 @@ from . import grid
 
 METRICS = ["accuracy", "balanced_accuracy", "macro_f1", "log_loss", "epochs_to_90"]
 #: metrics where smaller is better (log loss; epochs to reach 90 % of the run's best validation accuracy)
-LOWER_IS_BETTER = ("log_loss", "epochs_to_90")
+LOWER_IS_BETTER = ("log_loss", "epochs_to_90", "epochs_to_baseline_90")
 COLUMNS = (["dataset", "seed", "size", "augmenter", "model", "n_real", "n_synthetic", "ratio_used"] + METRICS
            + ["best_epoch", "augment_s", "model_s", "error", "complete"])
 IDENTITY = ("dataset", "kind", "data_fingerprint", "ratio", "test_size", "test_per_class", "gan_params", "cnn_epochs", "cnn_patience")
@@ -257,6 +257,29 @@ def scores(cnn: CNNClassifier, test: ImageData) -> dict[str, float]:
     }
 
 
+def epochs_to_baseline(curves: pd.DataFrame, share: float = 0.9, baseline: str = "none") -> pd.DataFrame:
+    """Epochs each CNN needs to reach ``share`` of the *baseline arm's* best validation accuracy in the
+    same cell (seed, size, model), so that every arm of a cell races to one bar: ``epochs_to_90`` is
+    relative to each run's own best, which lets an arm that plateaus lower look faster. ``curves``
+    holds the grid's per-epoch rows (``curves.jsonl``). A run that never reaches the bar counts its
+    last epoch + 1 (``reached`` False): a lower bound of its time, so a slower arm is never favoured.
+    Returns one row per (seed, size, model, augmenter) with ``epochs_to_baseline_90`` and ``reached``."""
+    need = {"seed", "size", "model", "augmenter", "epoch", "val_accuracy"}
+    if not need <= set(curves.columns):
+        raise SchemaError(f"curves lack the columns {sorted(need - set(curves.columns))}")
+    keys = ["seed", "size", "model"]
+    bar = (curves[curves["augmenter"] == baseline].groupby(keys)["val_accuracy"].max() * share).rename("_bar")
+    c = curves.merge(bar.reset_index(), on=keys, how="inner")
+    rows = []
+    for (seed, size, model, aug), g in c.groupby(keys + ["augmenter"], sort=True):
+        g = g.sort_values("epoch")
+        hit = g.loc[g["val_accuracy"] >= g["_bar"].iloc[0] - 1e-9, "epoch"]
+        reached = len(hit) > 0
+        rows.append({"seed": seed, "size": size, "model": model, "augmenter": aug, "reached": reached,
+                     "epochs_to_baseline_90": float(hit.iloc[0] if reached else g["epoch"].max() + 1)})
+    return pd.DataFrame(rows, columns=keys + ["augmenter", "reached", "epochs_to_baseline_90"])
+
+
 def run_image_boost(
     train: ImageData,
     test: ImageData | None = None,
@@ -353,4 +376,4 @@ def _validate(train: ImageData, test: ImageData | None, cfg: ImageBoostConfig) -
         make_generator(g, 0, cfg.gan_params)._validate_params()  # a bad value fails here, not in every cell
 
 
-__all__ = ["run_image_boost", "ImageTask", "ImageBoostConfig", "METRICS", "LOWER_IS_BETTER", "CNN_MODELS"]
+__all__ = ["run_image_boost", "epochs_to_baseline", "ImageTask", "ImageBoostConfig", "METRICS", "LOWER_IS_BETTER", "CNN_MODELS"]

@@ -28,7 +28,7 @@ import pandas as pd
 from ..errors import ParameterError
 
 #: metrics where a smaller value is better; their gain is ``baseline - augmented``
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "brier_score", "epochs_to_90", "mae", "rmse", "mase", "mse", "crps"})
+LOWER_IS_BETTER = frozenset({"log_loss", "brier", "brier_score", "epochs_to_90", "epochs_to_baseline_90", "mae", "rmse", "mase", "mse", "crps"})
 
 #: significance level of the verdict (applied to the Holm-adjusted p-value)
 ALPHA = 0.05

@@ -149,6 +149,16 @@ def check_output_dir(directory: str | os.PathLike, what: str = "output") -> Path
     return d
 
 
+def check_model_dir(directory: str | os.PathLike) -> Path:
+    """``directory`` as a Path a model may be saved to: new, empty, or holding a synthboost model (which
+    a save replaces as a whole); anything else is an OutputError. Fit commands call it before training."""
+    d = check_output_dir(directory, "model path")
+    if d.is_dir() and any(d.iterdir()) and not (d / META_FILE).is_file():
+        raise OutputError(f"{str(d)!r} exists and holds files that are not a synthboost model; a model directory is "
+                          "replaced as a whole, so choose a new or empty path")
+    return d
+
+
 def _replace_directory(tmp: Path, target: Path) -> None:
     """Put the finished directory ``tmp`` in place of ``target``: one atomic exchange where the
     system has one (Linux renameat2), else two renames with the old directory kept aside until the
@@ -192,10 +202,7 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict,
     metadata. An existing directory is replaced only if it holds a synthboost model (or nothing)."""
     from safetensors.torch import save_file
 
-    d = check_output_dir(directory, "model path")
-    if d.is_dir() and any(d.iterdir()) and not (d / META_FILE).is_file():
-        raise OutputError(f"{str(d)!r} exists and holds files that are not a synthboost model; a model directory is "
-                          "replaced as a whole, so choose a new or empty path")
+    d = check_model_dir(directory)
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
     # the description is made before anything is written: a value JSON cannot hold leaves no half-saved model
     try:

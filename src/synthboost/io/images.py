@@ -219,6 +219,9 @@ def read_images(path: str | os.PathLike, size: int | None = None) -> ImageData:
         data = read_cifar_binary(p)
     elif "idx" in name or name.endswith(".gz"):
         labels = _idx_labels_beside(p)
+        if labels is None:
+            warnings.warn(f"{str(p)!r}: no labels file beside it (MNIST's naming: *-labels-idx1-ubyte); "
+                          "the images are read unlabelled", UserWarning, stacklevel=2)
         data = read_idx_pair(p, labels)
     else:
         raise DataFileError(f"{str(p)!r} is not an image source synthboost reads (a folder root/<class>/<file>, an IDX, "
@@ -265,16 +268,52 @@ def save_grid(data: ImageData, path: str | os.PathLike, per_row: int = 10, by_cl
     return atomic_write(path, lambda tmp: im.save(tmp, format="PNG"))
 
 
+def check_image_folder(root: str | os.PathLike) -> Path:
+    """``root`` as a folder :func:`write_image_folder` may write: new or empty (never mixed with other files)."""
+    r = Path(root)
+    if r.exists() and not r.is_dir():
+        raise OutputError(f"{str(r)!r} exists and is not a folder; choose another path")
+    if r.is_dir() and any(r.iterdir()):
+        raise OutputError(f"{str(r)!r} already holds files; images go to a new or empty folder (never mixed with "
+                          "earlier ones), so choose another path or empty it")
+    return r
+
+
 def write_image_folder(data: ImageData, root: str | os.PathLike) -> Path:
-    """One PNG per image under ``root/<class>/`` (``root/images/`` without labels); each file atomic."""
+    """One PNG per image under ``root/<class>/`` (``root/images/`` without labels), written in a temporary
+    folder beside ``root`` and put in place as a whole (an interrupted write leaves no partial set)."""
+    import shutil
+    import tempfile
+
     from PIL import Image
 
-    r = Path(root)
+    from . import _replace_directory
+
+    r = check_image_folder(root)
     names = data.label_names if data.labels is not None else np.array(["images"] * len(data), dtype=object)
-    for i, (x, name) in enumerate(zip(data.images, names)):
-        im = Image.fromarray(x[..., 0] if x.shape[2] == 1 else x)
-        atomic_write(r / _safe(str(name)) / f"{i:06d}.png", lambda tmp, im=im: im.save(tmp, format="PNG"))
+    try:
+        r.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{r.name}.", suffix=".tmp", dir=r.parent))
+    except OSError as e:
+        raise OutputError(f"cannot write {str(r)!r}: {e.strerror or e}; choose a writable location") from None
+    try:
+        for i, (x, name) in enumerate(zip(data.images, names)):
+            (tmp / _safe(str(name))).mkdir(exist_ok=True)
+            Image.fromarray(x[..., 0] if x.shape[2] == 1 else x).save(tmp / _safe(str(name)) / f"{i:06d}.png", format="PNG")
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a folder of images gets the usual mode
+        _replace_directory(tmp, r)
+    except OSError as e:
+        raise OutputError(f"cannot write {str(r)!r}: {e.strerror or e}") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return r
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _safe(name: str) -> str:
@@ -303,4 +342,4 @@ def png_bytes(array: np.ndarray) -> bytes:
 
 
 __all__ = ["read_idx", "read_idx_pair", "read_cifar_binary", "read_image_folder", "read_numpy", "read_images", "resize",
-           "grid_array", "save_grid", "write_image_folder", "write_npz"]
+           "grid_array", "save_grid", "check_image_folder", "write_image_folder", "write_npz"]

@@ -93,7 +93,7 @@ IMAGE_PARAMS = (
     Param("spectral_norm", True, bool, "Spectral norm on D's layers."),
     Param("diffaugment", "color,translation,cutout", Optional[str],
           "DiffAugment ops on every image D sees (comma list of color, translation, cutout; none = off).", _policy_check),
-    Param("ada_target", 0.6, Optional[float], "Adaptive DiffAugment probability aiming at this E[sign D(real)] (e.g. 0.6).",
+    Param("ada_target", 0.6, Optional[float], "Adaptive DiffAugment probability: aim for this mean sign of D on real images (e.g. 0.6).",
           number(low=0, high=1, optional=True)),
     Param("ema", 0.99, Optional[float], "EMA decay of G's weights for sampling (none = sample from the last G).",
           number(low=0, high=1, high_open=True, optional=True)),
@@ -270,6 +270,7 @@ class ImageGAN(GANSynthesizer):
         return data.subset(np.setdiff1d(np.arange(len(data)), val)), data.subset(val)
 
     def _encode(self, data: ImageData, rng: np.random.Generator) -> _ImageSource:
+        self.__dict__.pop("_loaded_width", None)  # a (re)fit picks its width anew
         self.image_shape_ = data.shape  # (H, W, C)
         self.class_names_ = list(data.class_names) if data.labels is not None else []
         self.n_images_in_ = len(data)
@@ -309,7 +310,8 @@ class ImageGAN(GANSynthesizer):
 
     def _build_networks(self) -> None:
         H, W, C = self.image_shape_
-        width = self.width or auto_width(H)
+        # a loaded model keeps the width it was trained at, whatever auto_width says today
+        width = self.width or getattr(self, "_loaded_width", None) or auto_width(H)
         self.width_ = width
         M = self._n_models
         K = len(self.class_names_) if self.mode == "conditional" else 0
@@ -454,6 +456,7 @@ class ImageGAN(GANSynthesizer):
             self.class_weights_ = meta["class_weights"]
         self.n_images_in_ = int(meta["n_images"])
         self.selection_ = meta.get("selection")
+        self._loaded_width = meta.get("width")
 
 
 __all__ = ["ImageGAN", "auto_width", "auto_steps"]

@@ -190,7 +190,8 @@ class MADGAN(ImageGAN):
 
     def _build_networks(self) -> None:
         H, W, C = self.image_shape_
-        width = self.width or auto_width(H)
+        # a loaded model keeps the width it was trained at, whatever auto_width says today
+        width = self.width or getattr(self, "_loaded_width", None) or auto_width(H)
         self.width_ = width
         k, K = self.n_generators, self._gan_classes
         n_shared = shared_stages(self.share, H)
