@@ -211,16 +211,29 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict,
         raise SchemaError(f"the model cannot be saved: {e} (a parameter or a column value that JSON cannot hold); "
                           "pass parameters as numbers, strings or lists, and convert such columns to strings, "
                           "numbers or datetime64 before fitting") from None
+    def fill(tmp: Path) -> None:
+        save_file(tensors, str(tmp / WEIGHTS_FILE))
+        (tmp / META_FILE).write_text(text, encoding="utf-8")
+        for name, write in (extra or {}).items():
+            write(str(tmp / name))
+
+    return write_directory(d, fill)
+
+
+def write_directory(target: str | os.PathLike, fill: Callable[[Path], None], mode: int | None = None) -> Path:
+    """Build a directory by ``fill(tmp)`` in a temporary directory beside ``target``, then put it in
+    place of ``target`` as a whole (an interrupt leaves the old directory or the new one, never a mix).
+    ``mode``: the new directory's permissions (mkdtemp makes 0700)."""
+    d = Path(target)
     try:
         d.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", suffix=".tmp", dir=d.parent))
     except OSError as e:
         raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}; choose a writable location") from None
     try:
-        save_file(tensors, str(tmp / WEIGHTS_FILE))
-        (tmp / META_FILE).write_text(text, encoding="utf-8")
-        for name, write in (extra or {}).items():
-            write(str(tmp / name))
+        fill(tmp)
+        if mode is not None:
+            os.chmod(tmp, mode)
         _replace_directory(tmp, d)
     except OSError as e:
         raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}") from None

@@ -282,32 +282,19 @@ def check_image_folder(root: str | os.PathLike) -> Path:
 def write_image_folder(data: ImageData, root: str | os.PathLike) -> Path:
     """One PNG per image under ``root/<class>/`` (``root/images/`` without labels), written in a temporary
     folder beside ``root`` and put in place as a whole (an interrupted write leaves no partial set)."""
-    import shutil
-    import tempfile
-
     from PIL import Image
 
-    from . import _replace_directory
+    from . import write_directory
 
     r = check_image_folder(root)
     names = data.label_names if data.labels is not None else np.array(["images"] * len(data), dtype=object)
-    try:
-        r.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{r.name}.", suffix=".tmp", dir=r.parent))
-    except OSError as e:
-        raise OutputError(f"cannot write {str(r)!r}: {e.strerror or e}; choose a writable location") from None
-    try:
+
+    def fill(tmp: Path) -> None:
         for i, (x, name) in enumerate(zip(data.images, names)):
             (tmp / _safe(str(name))).mkdir(exist_ok=True)
             Image.fromarray(x[..., 0] if x.shape[2] == 1 else x).save(tmp / _safe(str(name)) / f"{i:06d}.png", format="PNG")
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a folder of images gets the usual mode
-        _replace_directory(tmp, r)
-    except OSError as e:
-        raise OutputError(f"cannot write {str(r)!r}: {e.strerror or e}") from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return r
+
+    return write_directory(r, fill, mode=0o777 & ~_umask())  # a folder of images gets the usual mode
 
 
 def _umask() -> int:
