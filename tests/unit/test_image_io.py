@@ -147,3 +147,22 @@ def test_labels_are_indices_and_names_are_strings():
         d.code_of("0")
     full = ImageData(np.zeros((3, 4, 4), np.uint8), np.array([0, 2, 1]))
     assert full.class_names == ["0", "1", "2"] and full.labels.tolist() == [0, 2, 1]
+
+
+def test_written_files_and_folders_get_the_usual_modes_not_owner_only(tmp_path):
+    """Temporary files and folders are 0600 / 0700; what is put in place gets what open() / mkdir() give."""
+    import os
+    import stat
+
+    from synthboost.io import DIR_MODE, FILE_MODE, write_directory, write_text
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert FILE_MODE == 0o666 & ~mask and DIR_MODE == 0o777 & ~mask
+    write_text(tmp_path / "a.txt", "x")
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == FILE_MODE
+    write_directory(tmp_path / "d", lambda tmp: (tmp / "f").write_text("y"))
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == DIR_MODE
+    d = ImageData(np.zeros((2, 4, 4), np.uint8), np.array([0, 1]))
+    write_image_folder(d, tmp_path / "imgs")
+    assert stat.S_IMODE((tmp_path / "imgs").stat().st_mode) == DIR_MODE

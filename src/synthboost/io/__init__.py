@@ -24,10 +24,23 @@ META_FILE = "model.json"
 
 
 # -- atomic writes ----------------------------------------------------------------
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: the process's umask, read once: temporary files and folders are made owner-only (0600 / 0700) and
+#: get the mode a plain open() or mkdir() would have given them before they are put in place
+_UMASK = _read_umask()
+FILE_MODE, DIR_MODE = 0o666 & ~_UMASK, 0o777 & ~_UMASK
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     """Call ``write(tmp_path)`` then rename the temp file onto ``path``.
 
-    An interrupted run leaves either the previous file or the new one, never half of one.
+    An interrupted run leaves either the previous file or the new one, never half of one. The file
+    gets the usual mode (0644 under umask 022), not the temporary file's owner-only 0600.
     """
     path = Path(path)
     try:
@@ -38,6 +51,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
         raise OutputError(f"cannot write {str(path)!r}: {e.strerror or e}; choose a writable location") from None
     try:
         write(tmp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except OSError as e:
         raise OutputError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
@@ -220,10 +234,10 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict,
     return write_directory(d, fill)
 
 
-def write_directory(target: str | os.PathLike, fill: Callable[[Path], None], mode: int | None = None) -> Path:
+def write_directory(target: str | os.PathLike, fill: Callable[[Path], None]) -> Path:
     """Build a directory by ``fill(tmp)`` in a temporary directory beside ``target``, then put it in
     place of ``target`` as a whole (an interrupt leaves the old directory or the new one, never a mix).
-    ``mode``: the new directory's permissions (mkdtemp makes 0700)."""
+    The directory gets the usual mode (0755 under umask 022), not mkdtemp's 0700."""
     d = Path(target)
     try:
         d.parent.mkdir(parents=True, exist_ok=True)
@@ -232,8 +246,7 @@ def write_directory(target: str | os.PathLike, fill: Callable[[Path], None], mod
         raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}; choose a writable location") from None
     try:
         fill(tmp)
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, DIR_MODE)
         _replace_directory(tmp, d)
     except OSError as e:
         raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}") from None

@@ -294,13 +294,7 @@ def write_image_folder(data: ImageData, root: str | os.PathLike) -> Path:
             (tmp / _safe(str(name))).mkdir(exist_ok=True)
             Image.fromarray(x[..., 0] if x.shape[2] == 1 else x).save(tmp / _safe(str(name)) / f"{i:06d}.png", format="PNG")
 
-    return write_directory(r, fill, mode=0o777 & ~_umask())  # a folder of images gets the usual mode
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_directory(r, fill)
 
 
 def _safe(name: str) -> str:
