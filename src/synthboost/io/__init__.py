@@ -225,6 +225,7 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict,
         raise SchemaError(f"the model cannot be saved: {e} (a parameter or a column value that JSON cannot hold); "
                           "pass parameters as numbers, strings or lists, and convert such columns to strings, "
                           "numbers or datetime64 before fitting") from None
+
     def fill(tmp: Path) -> None:
         save_file(tensors, str(tmp / WEIGHTS_FILE))
         (tmp / META_FILE).write_text(text, encoding="utf-8")
