@@ -243,3 +243,18 @@ def test_epochs_to_baseline_races_every_arm_to_the_baseline_bar():
     assert own[(0, "low")] == 1  # what epochs_to_90 says: the low plateau looks fastest
     with pytest.raises(Exception, match="val_accuracy"):
         exp.epochs_to_baseline(c.drop(columns="val_accuracy"))
+
+
+def test_cli_images_demo_runs_the_grid_and_writes_its_report(tmp_path, monkeypatch):
+    """The demo's wiring (its real settings are timed in bench/RESULTS.md): a tiny grid, a summary, a report."""
+    from synthboost import demo
+
+    monkeypatch.setattr(demo, "IMAGE_DEMO", dict(sizes=(5,), augmenters=("none", "cgan"), models=("cnn",), cnn_epochs=2,
+                                                 gan_params=GAN))
+    out = tmp_path / "demo"
+    r = CliRunner().invoke(app, ["images", "demo", "-o", str(out), "--seeds", "2", "-j", "1"])
+    assert r.exit_code == 0, r.output
+    assert "dataset digits: 1797 images 8x8, 10 classes" in r.output and "finished in" in r.output
+    res = pd.read_csv(out / "results.csv")
+    assert set(res["augmenter"]) == {"none", "cgan"} and (res["error"].fillna("") == "").all()
+    assert (out / "report.html").is_file()
