@@ -2,8 +2,9 @@
 
 - ``"small"``: the study's design scaled to the image size: up to five conv + max-pool
   blocks (as many as the side allows), dropout, two dense layers.
-- ``"resnet"``: a stronger small ResNet (a 3x3 stem, three stages of two basic blocks at
-  16/32/64 channels, global average pooling).
+- ``"resnet"``: a small ResNet (a 3x3 stem, three stages of two basic blocks at 16/32/64
+  channels, global average pooling); at 10 images per class far weaker than ``"small"``
+  (bench/RESULTS.md).
 
 :class:`CNNClassifier` trains with Adam on cross-entropy, validates on a split of the *real*
 training images only (``fit(images, labels, n_real=k)``: the first k images are real, the rest
