@@ -35,6 +35,19 @@ def _note(message, category, filename, lineno, file=None, line=None) -> None:
     typer.echo(f"note: {message}", err=True)
 
 
+def load_family_model(path: Path, cls: type, family: str):
+    """The model saved in ``path`` if it is a ``cls``; else one line naming its class and the command
+    that samples it (a table model given to `images sample`, an image model to `series sample`, ...)."""
+    from ..synthesizers import ImageGAN, TimeSeriesGAN, load
+
+    gan = load(path)
+    if not isinstance(gan, cls):
+        other = ("synthboost images sample" if isinstance(gan, ImageGAN) else
+                 "synthboost series sample" if isinstance(gan, TimeSeriesGAN) else "synthboost sample")
+        raise ParameterError(f"{str(path)!r} holds a {type(gan).__name__}, not {family} model; use `{other}`")
+    return gan
+
+
 def _friendly(fn: Callable) -> Callable:
     """Print a SynthboostError as one line on stderr and exit 1, without a traceback; warnings
     (e.g. images resized) as one line each."""
@@ -291,12 +304,8 @@ def sample(
 ) -> None:
     """Generate N synthetic rows from a saved model."""
     from ..io import write_table
-    from ..synthesizers import load
 
-    gan = load(model)
-    if not isinstance(gan, TabularGAN):
-        other = "synthboost series sample" if type(gan).__name__ == "TimeSeriesGAN" else "synthboost images sample"
-        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not a table model; use `{other}`")
+    gan = load_family_model(model, TabularGAN, "a table")
     df = gan.sample(n, conditions=parse_conditions(condition), random_state=seed)
     write_table(df, output)
     typer.echo(f"wrote {len(df)} rows to {output}")

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import ParameterError
-from . import _comma_items, _csv, _friendly, _json_object, _ratio, _split, _with_model_options, app
+from . import _comma_items, _csv, _friendly, _json_object, _ratio, _split, _with_model_options, app, load_family_model
 from ..augment.images import IMAGE_AUGMENTERS
 from ..synthesizers import MADGAN, ImageGAN
 
@@ -86,14 +86,10 @@ def sample(
 ) -> None:
     """Generate N images from a saved image model."""
     from ..io.images import check_image_folder, write_image_folder, write_npz
-    from ..synthesizers import load
 
     if not output.suffix:
         check_image_folder(output)  # before loading and sampling
-    gan = load(model)
-    if not isinstance(gan, ImageGAN):
-        other = "synthboost series sample" if type(gan).__name__ == "TimeSeriesGAN" else "synthboost sample"
-        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not an image model; use `{other}`")
+    gan = load_family_model(model, ImageGAN, "an image")
     if isinstance(gan, MADGAN):
         data = gan.sample(n, label, generator=generator, random_state=seed)
     elif generator is not None:

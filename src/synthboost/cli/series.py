@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from ..errors import ParameterError
-from . import _friendly, _json_object, _ratio, _split, _with_estimator_options, app
+from . import _friendly, _json_object, _ratio, _split, _with_estimator_options, app, load_family_model
 from ..synthesizers import TimeSeriesGAN
 
 series_app = typer.Typer(no_args_is_help=True, help="GANs for short multivariate series: windows, continuations, higher "
@@ -72,11 +72,8 @@ def sample(
     import pandas as pd
 
     from ..io import read_table, write_table
-    from ..synthesizers import load
 
-    gan = load(model)
-    if not isinstance(gan, TimeSeriesGAN):
-        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not a series model")
+    gan = load_family_model(model, TimeSeriesGAN, "a series")
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".npy"):
         raise ParameterError(f"--output {str(output)!r}: use a .csv or a .npy file")
@@ -112,11 +109,8 @@ def upsample(
 
     from ..errors import SchemaError
     from ..io import read_table, write_table
-    from ..synthesizers import load
 
-    gan = load(model)
-    if not isinstance(gan, TimeSeriesGAN):
-        raise ParameterError(f"{str(model)!r} holds a {type(gan).__name__}, not a series model")
+    gan = load_family_model(model, TimeSeriesGAN, "a series")
     if gan.upsample_factor <= 1:
         raise ParameterError(f"{str(model)!r} was not fitted for higher resolution; fit it with --upsample-factor")
     if factor is not None and factor != gan.upsample_factor:

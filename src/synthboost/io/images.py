@@ -291,8 +291,9 @@ def write_image_folder(data: ImageData, root: str | os.PathLike) -> Path:
 
     def fill(tmp: Path) -> None:
         for i, (x, name) in enumerate(zip(data.images, names)):
-            (tmp / _safe(str(name))).mkdir(exist_ok=True)
-            Image.fromarray(x[..., 0] if x.shape[2] == 1 else x).save(tmp / _safe(str(name)) / f"{i:06d}.png", format="PNG")
+            folder = tmp / _safe(str(name))
+            folder.mkdir(exist_ok=True)
+            Image.fromarray(x[..., 0] if x.shape[2] == 1 else x).save(folder / f"{i:06d}.png", format="PNG")
 
     return write_directory(r, fill)
 

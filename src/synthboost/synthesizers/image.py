@@ -308,11 +308,15 @@ class ImageGAN(GANSynthesizer):
             verbose=self.verbose,
         )
 
+    def _network_width(self) -> int:
+        """G's width: the parameter, else (a loaded model) the width it was trained at, whatever
+        auto_width says today, else auto_width of the side."""
+        self.width_ = self.width or getattr(self, "_loaded_width", None) or auto_width(self.image_shape_[0])
+        return self.width_
+
     def _build_networks(self) -> None:
         H, W, C = self.image_shape_
-        # a loaded model keeps the width it was trained at, whatever auto_width says today
-        width = self.width or getattr(self, "_loaded_width", None) or auto_width(H)
-        self.width_ = width
+        width = self._network_width()
         M = self._n_models
         K = len(self.class_names_) if self.mode == "conditional" else 0
         self.generator_ = build(lambda: ConvGenerator(self.noise_dim, C, H, width, M, K, self.embed_dim if K else 0,

@@ -34,7 +34,7 @@ from ..nn.objectives import MultiGeneratorObjective
 from ..training.engine import TrainingConfig
 from ..training.hooks import clone_module
 from ._gan import TrainingPlan, check_count, pick
-from .image import IMAGE_PARAMS, SAMPLE_CHUNK, ImageGAN, _ImageSource, auto_steps, auto_width
+from .image import IMAGE_PARAMS, SAMPLE_CHUNK, ImageGAN, _ImageSource, auto_steps
 
 SHARES = ("none", "trunk", "all_but_output")
 
@@ -190,9 +190,7 @@ class MADGAN(ImageGAN):
 
     def _build_networks(self) -> None:
         H, W, C = self.image_shape_
-        # a loaded model keeps the width it was trained at, whatever auto_width says today
-        width = self.width or getattr(self, "_loaded_width", None) or auto_width(H)
-        self.width_ = width
+        width = self._network_width()
         k, K = self.n_generators, self._gan_classes
         n_shared = shared_stages(self.share, H)
         self.generator_ = build(lambda: MultiConvGenerator(self.noise_dim, C, H, width, k, n_shared, K,
