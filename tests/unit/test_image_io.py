@@ -161,8 +161,13 @@ def test_written_files_and_folders_get_the_usual_modes_not_owner_only(tmp_path):
     assert FILE_MODE == 0o666 & ~mask and DIR_MODE == 0o777 & ~mask
     write_text(tmp_path / "a.txt", "x")
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == FILE_MODE
-    write_directory(tmp_path / "d", lambda tmp: (tmp / "f").write_text("y"))
+    def fill(tmp):
+        (tmp / "f").write_text("y")
+        (tmp / "f").chmod(0o600)  # a writer that makes owner-only files (safetensors does)
+
+    write_directory(tmp_path / "d", fill)
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == DIR_MODE
+    assert stat.S_IMODE((tmp_path / "d" / "f").stat().st_mode) == FILE_MODE
     d = ImageData(np.zeros((2, 4, 4), np.uint8), np.array([0, 1]))
     write_image_folder(d, tmp_path / "imgs")
     assert stat.S_IMODE((tmp_path / "imgs").stat().st_mode) == DIR_MODE

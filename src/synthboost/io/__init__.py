@@ -238,7 +238,8 @@ def save_model(directory: str | os.PathLike, tensors: dict, meta: dict,
 def write_directory(target: str | os.PathLike, fill: Callable[[Path], None]) -> Path:
     """Build a directory by ``fill(tmp)`` in a temporary directory beside ``target``, then put it in
     place of ``target`` as a whole (an interrupt leaves the old directory or the new one, never a mix).
-    The directory gets the usual mode (0755 under umask 022), not mkdtemp's 0700."""
+    The directory and what ``fill`` wrote get the usual modes (0755 / 0644 under umask 022), not
+    mkdtemp's 0700 or a writer's own owner-only files (safetensors writes 0600)."""
     d = Path(target)
     try:
         d.parent.mkdir(parents=True, exist_ok=True)
@@ -247,7 +248,10 @@ def write_directory(target: str | os.PathLike, fill: Callable[[Path], None]) -> 
         raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}; choose a writable location") from None
     try:
         fill(tmp)
-        os.chmod(tmp, DIR_MODE)
+        for folder, dirs, files in os.walk(tmp):
+            os.chmod(folder, DIR_MODE)
+            for f in files:
+                os.chmod(os.path.join(folder, f), FILE_MODE)
         _replace_directory(tmp, d)
     except OSError as e:
         raise OutputError(f"cannot write {str(d)!r}: {e.strerror or e}") from None
