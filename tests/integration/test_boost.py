@@ -81,7 +81,9 @@ def test_rerun_skips_finished_cells_and_survives_a_cut_line(grid, tmp_path):
     pd.testing.assert_frame_equal(first, again)
     more = run_boost(df, target, **dict(kw, seeds=3))  # extending the grid runs only the new seed
     assert len(SEEN) == 3 and len(more) == 6
-    assert json.loads((tmp_path / "config.json").read_text())["seeds"] == [0, 1, 2]
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["seeds"] == [0, 1, 2]
+    assert config["lower_is_better"] == ["log_loss"]  # the task's orientation, for the report
 
 
 def test_results_of_another_configuration_are_refused_untouched(grid, tmp_path):

@@ -68,6 +68,29 @@ def test_log_loss_lower_is_better():
     assert g["wins"] == 10 and g["verdict"] == "gain"
 
 
+def test_caller_states_the_orientation():
+    # a metric the fallback list does not know: the caller's lower_is_better decides the sign
+    res = _results({"good": -0.1}, metric="seconds_to_fit")
+    assert paired_gains(res, metric="seconds_to_fit").iloc[0]["verdict"] == "loss"
+    g = paired_gains(res, metric="seconds_to_fit", lower_is_better=True).iloc[0]
+    assert g["mean_gain"] == pytest.approx(0.1, abs=0.01) and g["verdict"] == "gain"
+    # and overrides the list where a task says otherwise
+    ll = _results({"a": -0.1}, metric="log_loss")
+    assert paired_gains(ll, metric="log_loss", lower_is_better=False).iloc[0]["mean_gain"] < 0
+    with pytest.raises(ParameterError, match="lower_is_better"):
+        paired_gains(res, metric="seconds_to_fit", lower_is_better="yes")
+
+
+def test_tasks_declare_their_orientation():
+    from synthboost.experiments import boost, images, series
+
+    assert boost.TableTask.lower_is_better == {"log_loss"}
+    assert {"log_loss", "epochs_to_90", "epochs_to_baseline_90"} == images.ImageTask.lower_is_better
+    assert series.SeriesTask.lower_is_better == set(series.METRICS)
+    for task, metrics in ((boost.TableTask, boost.METRICS), (images.ImageTask, images.METRICS), (series.SeriesTask, series.METRICS)):
+        assert task.lower_is_better - {"epochs_to_baseline_90"} <= set(metrics)
+
+
 def test_wins_ties_losses_and_all_ties():
     base = pd.DataFrame(dict(dataset="d", seed=range(6), size=20, augmenter="none", model="m", roc_auc=0.7))
     diffs = [0.1, 0.2, 0.0, 1e-12, -0.1, 0.3]

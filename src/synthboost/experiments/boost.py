@@ -43,6 +43,8 @@ from .grid import CELL_KEY, latest_attempts, whole_numbers as _whole_numbers  # 
 from ..models.tabular import MODELS
 
 METRICS = ["roc_auc", "accuracy", "balanced_accuracy", "f1", "precision", "recall", "log_loss"]
+#: metrics where smaller is better
+LOWER_IS_BETTER = frozenset({"log_loss"})
 COLUMNS = (
     ["dataset", "seed", "size", "augmenter", "model", "n_real", "n_synthetic", "ratio_used"]
     + METRICS
@@ -262,6 +264,7 @@ class TableTask:
 
     identity = IDENTITY
     columns = COLUMNS
+    lower_is_better = LOWER_IS_BETTER
 
     def __init__(self, data: pd.DataFrame, cfg: BoostConfig):
         self.data, self.cfg = data, cfg

@@ -39,6 +39,7 @@ class Task(Protocol):
     cfg: Any  # a dataclass with sizes, seeds, augmenters, models (and the task's settings), saved as config.json
     identity: tuple[str, ...]  # config fields that must match for results to be resumed / extended
     columns: list[str]  # the results file's columns, "complete" last
+    lower_is_better: frozenset[str]  # metric columns where smaller is better (saved in config.json for the report)
 
     def jobs(self, augmenters: Sequence[str]) -> list[list[str]]:
         """Groups of augmenters run together (sharing one fitted generator)."""
@@ -180,7 +181,7 @@ def _run(task: Task, out: Path, overwrite: bool, n_jobs: int, client, progress: 
     except OSError as e:
         raise OutputError(f"cannot create output directory {out}: {e.strerror}") from None
     done = prepare_output(out, task, overwrite)
-    write_json(out / "config.json", asdict(cfg))
+    write_json(out / "config.json", dict(asdict(cfg), lower_is_better=sorted(task.lower_is_better)))
     ok = done[done["error"] == ""]  # a failed cell is not finished: running the command again retries it
     finished = set(map(tuple, ok[CELL_KEY].to_numpy().tolist()))
     sizes_r, seeds_r, augs_r, models_r = requested

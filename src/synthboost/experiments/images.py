@@ -34,7 +34,7 @@ from . import grid
 
 METRICS = ["accuracy", "balanced_accuracy", "macro_f1", "log_loss", "epochs_to_90"]
 #: metrics where smaller is better (log loss; epochs to reach 90 % of the run's best validation accuracy)
-LOWER_IS_BETTER = ("log_loss", "epochs_to_90", "epochs_to_baseline_90")
+LOWER_IS_BETTER = frozenset({"log_loss", "epochs_to_90", "epochs_to_baseline_90"})
 COLUMNS = (["dataset", "seed", "size", "augmenter", "model", "n_real", "n_synthetic", "ratio_used"] + METRICS
            + ["best_epoch", "augment_s", "model_s", "error", "complete"])
 IDENTITY = ("dataset", "kind", "data_fingerprint", "ratio", "test_size", "test_per_class", "gan_params", "cnn_epochs", "cnn_patience")
@@ -82,6 +82,7 @@ class ImageTask:
 
     identity = IDENTITY
     columns = COLUMNS
+    lower_is_better = LOWER_IS_BETTER
 
     def __init__(self, train: ImageData, test: ImageData | None, cfg: ImageBoostConfig):
         self.train, self.test, self.cfg = train, test, cfg

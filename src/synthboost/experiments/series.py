@@ -47,6 +47,8 @@ from ..models.forecast import GRUForecaster, RidgeLags, lag_pairs
 from . import grid
 
 METRICS = ["mae", "rmse", "mase"]
+#: every metric of a forecast is an error: smaller is better
+LOWER_IS_BETTER = frozenset(METRICS)
 COLUMNS = (["dataset", "seed", "size", "augmenter", "model", "n_real", "n_synthetic", "ratio_used"] + METRICS
            + ["best_epoch", "augment_s", "model_s", "error", "complete"])
 IDENTITY = ("dataset", "kind", "data_fingerprint", "ratio", "window", "lags", "difference", "test_steps", "gap",
@@ -113,6 +115,7 @@ class SeriesTask:
 
     identity = IDENTITY
     columns = COLUMNS
+    lower_is_better = LOWER_IS_BETTER
 
     def __init__(self, data: SeriesData, cfg: SeriesBoostConfig):
         self.data, self.cfg = data, cfg
@@ -362,4 +365,4 @@ def _validate(cfg: SeriesBoostConfig) -> None:
             raise ParameterError(f"gru_params {bad} are not GRU forecaster settings; choose from {sorted(allowed)}")
 
 
-__all__ = ["run_series_boost", "SeriesTask", "SeriesBoostConfig", "METRICS", "MODELS", "TRANSFORMS", "SERIES_AUGMENTERS"]
+__all__ = ["run_series_boost", "SeriesTask", "SeriesBoostConfig", "METRICS", "LOWER_IS_BETTER", "MODELS", "TRANSFORMS", "SERIES_AUGMENTERS"]

@@ -13,7 +13,9 @@ differences ``d`` and report
 
 Gains are oriented so that **positive always means "augmentation helped"**: for
 metrics where higher is better ``gain = augmented - baseline``; for metrics where lower
-is better (:data:`LOWER_IS_BETTER`, e.g. ``log_loss``) ``gain = baseline - augmented``.
+is better ``gain = baseline - augmented``. Each grid task declares which of its metrics
+those are (``task.lower_is_better``, saved in the run's ``config.json``);
+:data:`LOWER_IS_BETTER` is the fallback for a caller that does not say.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import pandas as pd
 
 from ..errors import ParameterError
 
-#: metrics where a smaller value is better; their gain is ``baseline - augmented``
+#: metrics where a smaller value is better; their gain is ``baseline - augmented``. The fallback of
+#: :func:`paired_gains` when its caller does not pass ``lower_is_better`` (the tasks declare their own)
 LOWER_IS_BETTER = frozenset({"log_loss", "brier", "brier_score", "epochs_to_90", "epochs_to_baseline_90", "mae", "rmse", "mase", "mse", "crps"})
 
 #: significance level of the verdict (applied to the Holm-adjusted p-value)
@@ -136,13 +139,14 @@ def paired_gains(
     n_boot: int = 2000,
     random_state: int = 0,
     tie_tol: float = 1e-9,
+    lower_is_better: bool | None = None,
 ) -> pd.DataFrame:
     """Paired comparison of every augmenter against ``baseline`` (see the module doc).
 
     Rows of an augmenter are paired with baseline rows of the same (dataset, seed, size,
     model); pairs where either metric value is NaN (a failed cell) are dropped.
-    ``gain`` is oriented so that positive means better (``baseline - augmented`` for the
-    metrics in :data:`LOWER_IS_BETTER`). Differences with ``|d| <= tie_tol`` count as
+    ``gain`` is oriented so that positive means better (``baseline - augmented`` where
+    ``lower_is_better``; ``None`` looks the metric up in :data:`LOWER_IS_BETTER`). Differences with ``|d| <= tie_tol`` count as
     ties and as exact zeros in the Wilcoxon test (``zero_method="zsplit"``; all-zero
     differences give p = 1; fewer than 2 pairs give NaN). ``p_holm`` adjusts over all
     rows of the returned table; ``significant`` is ``p_holm < 0.05`` and ``verdict`` is
@@ -157,7 +161,11 @@ def paired_gains(
     if not tie_tol >= 0:
         raise ParameterError(f"tie_tol={tie_tol} must be >= 0")
     df = _check(results, metric, baseline)
-    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+    if lower_is_better is None:
+        lower_is_better = metric in LOWER_IS_BETTER
+    elif not isinstance(lower_is_better, (bool, np.bool_)):
+        raise ParameterError(f"lower_is_better={lower_is_better!r} must be True, False or None")
+    sign = -1.0 if lower_is_better else 1.0
     cols = ["dataset", "seed", "size", "model", metric]
     base = df.loc[df["augmenter"] == baseline, cols].rename(columns={metric: "_base"})
     aug = df.loc[df["augmenter"] != baseline, cols + ["augmenter"]].rename(columns={metric: "_aug"})

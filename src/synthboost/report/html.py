@@ -458,7 +458,10 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
 
     gains, baseline_note = None, None
     if BASELINE in set(results["augmenter"]):
-        gains = paired_gains(results, metric=metric, baseline=BASELINE)
+        # the task's own orientation, as the run saved it (runs written before it was saved: the global list)
+        lower = config.get("lower_is_better")
+        lower = (metric in lower) if isinstance(lower, list) else None
+        gains = paired_gains(results, metric=metric, baseline=BASELINE, lower_is_better=lower)
     else:
         baseline_note = (
             f"The results hold no baseline rows (augmenter {BASELINE!r}), so no paired statistics can be computed; "

@@ -7,16 +7,18 @@ from typing import Callable
 import pandas as pd
 
 
-def print_summary(results: "pd.DataFrame", metric: str = "roc_auc", echo: Callable[[str], None] = print) -> None:
+def print_summary(results: "pd.DataFrame", metric: str = "roc_auc", echo: Callable[[str], None] = print,
+                  lower_is_better: bool | None = None) -> None:
     """One screen: mean metric per model and augmenter (rows) and training size (columns),
-    with the gain over `none` and its significance where the baseline ran."""
+    with the gain over `none` (positive = better; ``lower_is_better`` as in ``paired_gains``) and
+    its significance where the baseline ran."""
     from ..experiments.stats import paired_gains
 
     ok = results[results["error"].fillna("") == ""]
     table = ok.pivot_table(index=["model", "augmenter"], columns="size", values=metric, aggfunc="mean")
     gains = None
     if "none" in set(ok["augmenter"]) and ok["augmenter"].nunique() > 1 and ok["seed"].nunique() > 1:
-        gains = paired_gains(ok, metric=metric).set_index(["model", "augmenter", "size"])
+        gains = paired_gains(ok, metric=metric, lower_is_better=lower_is_better).set_index(["model", "augmenter", "size"])
     sizes = list(table.columns)
     echo(f"mean {metric} on the held-out test sets ({ok['seed'].nunique()} seeds); "
          "in brackets: gain over 'none', * = significant after Holm correction")
