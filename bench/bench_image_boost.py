@@ -49,7 +49,7 @@ def main() -> None:
     ap.add_argument("--datasets", default="mnist,fashion_mnist,cifar10,fruits360_10")
     ap.add_argument("--sizes", default="10,25,50,100")
     ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--augmenters", default="none,classic,cgan,cgan+classic")
+    ap.add_argument("--augmenters", default=None, help="default none,classic,cgan,cgan+classic; with --stats-only: those in the results")
     ap.add_argument("--models", default="cnn")
     ap.add_argument("--ratio", default="1.0")
     ap.add_argument("--gan-params", default="{}")
@@ -59,7 +59,7 @@ def main() -> None:
     ap.add_argument("--out", default="bench/out/image_boost")
     ap.add_argument("--stats-only", action="store_true")
     a = ap.parse_args()
-    augs = _csv(a.augmenters)
+    augs = _csv(a.augmenters or "none,classic,cgan,cgan+classic")
     ratio = a.ratio if a.ratio == "auto" else float(a.ratio)
     results = []
     for name in _csv(a.datasets):
@@ -74,6 +74,8 @@ def main() -> None:
                                   cnn_epochs=a.cnn_epochs, cnn_patience=a.cnn_patience, dataset_name=name, n_jobs=a.n_jobs)
             print(f"{name}: {time.perf_counter() - t0:.0f} s wall in this call", flush=True)
         results.append((name, res))
+        if a.stats_only and a.augmenters is None:  # every augmenter the run holds, in the order it was run
+            augs = list(dict.fromkeys(augs[:1] + list(res["augmenter"])))
 
     # epochs to the `none` arm's bar (90 % of its best validation accuracy in the same cell), from curves.jsonl
     for i, (name, res) in enumerate(results):
