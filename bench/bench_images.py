@@ -7,6 +7,9 @@
                  (1000 images, 100 per class), against the same CNN trained on the real images; also
                  the fitted model's sampling rate (best of 3 runs of sample(10000))
     diffaugment  KID (dataset feature net) against the test split with and without DiffAugment
+    variants     ImageGAN variants (--variants: name -> parameters) fitted on the same subsample: KID,
+                 precision / recall / coverage (dataset feature net, whole test split) and memorisation
+                 (against the test split as unseen reference); seed 0's grids under --figures
     sampling     images per second of sample(10000) by the chunk it runs the generator on (one model,
                  --per-class images per class, 1 epoch: sampling cost does not depend on training),
                  and whether a chunk gives the same images as the default one
@@ -15,6 +18,8 @@
     .venv/bin/python bench/bench_images.py cas --datasets mnist,fashion_mnist --per-class 100 --seeds 3
     .venv/bin/python bench/bench_images.py diffaugment --datasets fruits360_10,cifar10 --per-class 30,60 --seeds 3 \\
         --figures bench/figures
+    .venv/bin/python bench/bench_images.py variants --datasets fruits360_10 --per-class 10 --seeds 2 \
+        --variants '{"cgan": {}, "cgan-no-diffaugment": {"diffaugment": null}, "per-class": {"mode": "per_class"}}'
     .venv/bin/python bench/bench_images.py sampling --datasets mnist,cifar10 --per-class 50 --chunks 128,256,512,1024
 
 Results are JSON lines on stdout (and a Markdown summary at the end); seeds pick the
@@ -204,15 +209,55 @@ def diffaugment(a) -> None:
             print(f"| {name} | {per} | {ci(list(w.values()))} | {ci(list(o.values()))} | {ci(d)} | {sum(x < 0 for x in d)}/{len(d)} |")
 
 
+def variants(a) -> None:
+    from pathlib import Path
+
+    from synthboost import ImageGAN, datasets
+    from synthboost.metrics.images import dataset_feature_net, memorisation, quality_table
+
+    torch.set_num_threads(a.threads)
+    rows = []
+    for name in a.datasets:
+        train, test = datasets.load(name), datasets.load(name, split="test")
+        net = dataset_feature_net(train)  # the dataset's own feature net (not Inception)
+        for per in a.per_class:
+            for seed in range(a.seeds):
+                sub = subsample(train, per, seed)
+                for label, params in a.variants.items():
+                    gan = ImageGAN(random_state=seed, verbose=False, **{**a.params, **params})
+                    fit_s = _timed(lambda: gan.fit(sub))
+                    fake = gan.sample(len(test), test.labels, random_state=seed)
+                    q = quality_table(fake, test, net, per_class=False)[0]
+                    m = memorisation(fake, sub, test)
+                    r = {"dataset": name, "per_class": per, "seed": seed, "variant": label, "kid": q["kid"],
+                         "precision": q["precision"], "recall": q["recall"], "coverage": q["coverage"],
+                         "memorisation": m["share"], "memorisation_reference": m["holdout_share"], "fit_s": round(fit_s, 1)}
+                    print(json.dumps(r), flush=True)
+                    rows.append(r)
+                    if a.figures and seed == 0:
+                        Path(a.figures).mkdir(parents=True, exist_ok=True)
+                        gan.save_grid(Path(a.figures) / f"variants_{name}_{per}_{label}.png", per_class=8)
+    print("\n| dataset | per class | variant | KID | precision | recall | coverage | memorisation (reference) | fit s |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for name in a.datasets:
+        for per in a.per_class:
+            for label in a.variants:
+                rr = [r for r in rows if r["dataset"] == name and r["per_class"] == per and r["variant"] == label]
+                col = lambda k: ci([r[k] for r in rr])  # noqa: E731
+                print(f"| {name} | {per} | {label} | {col('kid')} | {col('precision')} | {col('recall')} | {col('coverage')} "
+                      f"| {col('memorisation')} ({col('memorisation_reference')}) | {col('fit_s')} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["cost", "cas", "diffaugment", "sampling"])
+    ap.add_argument("what", choices=["cost", "cas", "diffaugment", "sampling", "variants"])
     ap.add_argument("--datasets", default="mnist")
     ap.add_argument("--per-class", default="100")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--params", default="{}", help="ImageGAN parameters as JSON")
-    ap.add_argument("--figures", default="", help="folder for seed 0's sample grids (diffaugment)")
+    ap.add_argument("--figures", default="", help="folder for seed 0's sample grids (diffaugment, variants)")
+    ap.add_argument("--variants", default='{"default": {}}', help="variants: JSON object, name -> ImageGAN parameters")
     ap.add_argument("--chunks", default="128,256,512,1024", help="generator chunk sizes (sampling)")
     ap.add_argument("--syn-per-class", type=int, default=500, help="generated images per class the CAS CNN trains on")
     a = ap.parse_args()
@@ -220,7 +265,8 @@ def main() -> None:
     a.per_class = [int(p) for p in a.per_class.split(",") if p]
     a.params = json.loads(a.params)
     a.chunks = [int(c) for c in a.chunks.split(",") if c]
-    {"cost": cost, "cas": cas_bench, "diffaugment": diffaugment, "sampling": sampling}[a.what](a)
+    a.variants = json.loads(a.variants)
+    {"cost": cost, "cas": cas_bench, "diffaugment": diffaugment, "sampling": sampling, "variants": variants}[a.what](a)
 
 
 if __name__ == "__main__":
