@@ -168,37 +168,49 @@ def _timed(f) -> float:
     return time.perf_counter() - t0
 
 
-def diffaugment(a) -> None:
+def _fit_variants(a, variants: dict, figure_prefix: str):
+    """Fit every variant (name -> ImageGAN parameters) on each dataset x per-class x seed subsample;
+    yields (dataset, per, seed, label, gan, sub, test, net, fit seconds) and saves seed 0's grids under --figures."""
     from pathlib import Path
 
     from synthboost import ImageGAN, datasets
-    from synthboost.metrics.images import dataset_feature_net, kid
+    from synthboost.metrics.images import dataset_feature_net
 
     torch.set_num_threads(a.threads)
-    rows = []
     for name in a.datasets:
         # the feature net is trained on the dataset's full training split (its own, not Inception)
         train, test = datasets.load(name), datasets.load(name, split="test")
         net = dataset_feature_net(train)
-        ft = net.features(test)
         for per in a.per_class:
             for seed in range(a.seeds):
                 sub = subsample(train, per, seed)
-                for label, policy in (("diffaugment", "color,translation,cutout"), ("none", None)):
-                    gan = ImageGAN(random_state=seed, verbose=False, **{**a.params, "diffaugment": policy}).fit(sub)
-                    fake = gan.sample(len(test), test.labels, random_state=seed)
-                    k = kid(ft, net.features(fake), n_subsets=50)[0]
-                    r = {"dataset": name, "per_class": per, "seed": seed, "diffaugment": label, "kid": k,
-                         "steps": int(gan.training_config_.epochs * -(-len(sub) // gan.training_config_.batch_size)),
-                         "fit_s": round(float(gan.history_["seconds"].sum()), 1)}
-                    if "augment_p" in gan.history_:  # the adaptive probability at the end, and its peak
-                        r.update(final_p=round(float(gan.history_["augment_p"].iloc[-1]), 3),
-                                 max_p=round(float(gan.history_["augment_p"].max()), 3))
-                    print(json.dumps(r), flush=True)
-                    rows.append(r)
+                for label, params in variants.items():
+                    gan = ImageGAN(random_state=seed, verbose=False, **{**a.params, **params})
+                    fit_s = _timed(lambda: gan.fit(sub))
+                    yield name, per, seed, label, gan, sub, test, net, fit_s
                     if a.figures and seed == 0:
                         Path(a.figures).mkdir(parents=True, exist_ok=True)
-                        gan.save_grid(Path(a.figures) / f"diffaugment_{name}_{per}_{label}.png", per_class=8)
+                        gan.save_grid(Path(a.figures) / f"{figure_prefix}_{name}_{per}_{label}.png", per_class=8)
+
+
+def diffaugment(a) -> None:
+    from synthboost.metrics.images import kid
+
+    rows, test_features = [], {}
+    policies = {"diffaugment": {"diffaugment": "color,translation,cutout"}, "none": {"diffaugment": None}}
+    for name, per, seed, label, gan, sub, test, net, _fit_s in _fit_variants(a, policies, "diffaugment"):
+        if name not in test_features:
+            test_features[name] = net.features(test)
+        fake = gan.sample(len(test), test.labels, random_state=seed)
+        k = kid(test_features[name], net.features(fake), n_subsets=50)[0]
+        r = {"dataset": name, "per_class": per, "seed": seed, "diffaugment": label, "kid": k,
+             "steps": int(gan.training_config_.epochs * -(-len(sub) // gan.training_config_.batch_size)),
+             "fit_s": round(float(gan.history_["seconds"].sum()), 1)}
+        if "augment_p" in gan.history_:  # the adaptive probability at the end, and its peak
+            r.update(final_p=round(float(gan.history_["augment_p"].iloc[-1]), 3),
+                     max_p=round(float(gan.history_["augment_p"].max()), 3))
+        print(json.dumps(r), flush=True)
+        rows.append(r)
     print("\n| dataset | per class | KID with DiffAugment | KID without | paired difference (with - without) | lower with |")
     print("|---|---:|---:|---:|---:|---:|")
     for name in a.datasets:
@@ -210,33 +222,18 @@ def diffaugment(a) -> None:
 
 
 def variants(a) -> None:
-    from pathlib import Path
+    from synthboost.metrics.images import memorisation, quality_table
 
-    from synthboost import ImageGAN, datasets
-    from synthboost.metrics.images import dataset_feature_net, memorisation, quality_table
-
-    torch.set_num_threads(a.threads)
     rows = []
-    for name in a.datasets:
-        train, test = datasets.load(name), datasets.load(name, split="test")
-        net = dataset_feature_net(train)  # the dataset's own feature net (not Inception)
-        for per in a.per_class:
-            for seed in range(a.seeds):
-                sub = subsample(train, per, seed)
-                for label, params in a.variants.items():
-                    gan = ImageGAN(random_state=seed, verbose=False, **{**a.params, **params})
-                    fit_s = _timed(lambda: gan.fit(sub))
-                    fake = gan.sample(len(test), test.labels, random_state=seed)
-                    q = quality_table(fake, test, net, per_class=False)[0]
-                    m = memorisation(fake, sub, test)
-                    r = {"dataset": name, "per_class": per, "seed": seed, "variant": label, "kid": q["kid"],
-                         "precision": q["precision"], "recall": q["recall"], "coverage": q["coverage"],
-                         "memorisation": m["share"], "memorisation_reference": m["holdout_share"], "fit_s": round(fit_s, 1)}
-                    print(json.dumps(r), flush=True)
-                    rows.append(r)
-                    if a.figures and seed == 0:
-                        Path(a.figures).mkdir(parents=True, exist_ok=True)
-                        gan.save_grid(Path(a.figures) / f"variants_{name}_{per}_{label}.png", per_class=8)
+    for name, per, seed, label, gan, sub, test, net, fit_s in _fit_variants(a, a.variants, "variants"):
+        fake = gan.sample(len(test), test.labels, random_state=seed)
+        q = quality_table(fake, test, net, per_class=False)[0]
+        m = memorisation(fake, sub, test)
+        r = {"dataset": name, "per_class": per, "seed": seed, "variant": label, "kid": q["kid"],
+             "precision": q["precision"], "recall": q["recall"], "coverage": q["coverage"],
+             "memorisation": m["share"], "memorisation_reference": m["holdout_share"], "fit_s": round(fit_s, 1)}
+        print(json.dumps(r), flush=True)
+        rows.append(r)
     print("\n| dataset | per class | variant | KID | precision | recall | coverage | memorisation (reference) | fit s |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for name in a.datasets:
