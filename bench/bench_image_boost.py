@@ -1,6 +1,7 @@
 """Does it boost images? The image boosting grid on real image sets, and its paired statistics as
 Markdown for bench/RESULTS.md (accuracy gain over `none`; epochs to 90 % of each run's own best and to
-90 % of the `none` arm's best in the same cell; every `X+classic` over `classic`; `madgan`
+90 % of the `none` arm's best in the same cell; every `X+<classic>` over that classic augmenter
+(`cgan+trivialaugment` over `trivialaugment`); `madgan`
 and `madgan+classic` over `cgan` and `cgan+classic`). Holm's correction runs within each dataset over
 the comparisons of one table. An augmenter name may end in `@<ratio>` (`madgan@4`, `madgan@auto`):
 the ratios of one generator then share its fit in each cell.
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from synthboost import datasets
+from synthboost.augment.images import check_image_augmenter
 from synthboost.experiments import paired_gains
 from synthboost.experiments.grid import read_results
 from synthboost.experiments.images import COLUMNS, epochs_to_baseline, run_image_boost
@@ -96,7 +98,8 @@ def main() -> None:
             table(g, f"none {metric}", [x for x in augs if x != "none"])
     # goal (b)/(c): a generator plus classic augmentation against classic alone, and MAD-GAN
     # against the conditional GAN with the same classic setting (Holm within each comparison set)
-    pairs = [("classic", [a for a in augs if "+classic" in a])]
+    kinds = [a for a in augs if check_image_augmenter(a).generator is None and check_image_augmenter(a).classic]
+    pairs = [(k, [a for a in augs if a.split("@")[0].endswith("+" + k)]) for k in kinds]
     pairs += [(base, [a for a in augs if a.startswith("madgan") and ("+classic" in a) == ("+classic" in base)])
               for base in ("cgan", "cgan+classic") if base in augs]
     for base, others in pairs:

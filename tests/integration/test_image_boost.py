@@ -1,6 +1,7 @@
 """The image boosting experiment on digits: leakage-safety, shared generators, resume, report, CLI."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -258,3 +259,18 @@ def test_cli_images_demo_runs_the_grid_and_writes_its_report(tmp_path, monkeypat
     res = pd.read_csv(out / "results.csv")
     assert set(res["augmenter"]) == {"none", "cgan"} and (res["error"].fillna("") == "").all()
     assert (out / "report.html").is_file()
+
+
+def test_a_generator_joins_any_classic_augmenter_and_shares_its_fit():
+    from synthboost.augment.images import check_image_augmenter
+
+    spec = check_image_augmenter("cgan+trivialaugment@2")
+    assert (spec.generator, spec.classic, spec.train_real, spec.ratio) == ("cgan", "trivialaugment", True, 2.0)
+    assert check_image_augmenter("per-class+randaugment").classic == "randaugment"
+    task = exp.ImageTask(datasets.load("digits"), None, exp.ImageBoostConfig("digits", [5], [0], [], ["cnn"]))
+    assert task.jobs(["none", "cgan", "cgan+trivialaugment", "trivialaugment"]) == [
+        ["none"], ["cgan", "cgan+trivialaugment"], ["trivialaugment"]]
+    # a classic one cannot lead, nor join another classic one or a generator that trains on no real image
+    for bad in ["trivialaugment+cgan", "classic+trivialaugment", "synthetic-only+classic", "cgan+magic", "cgan+classic+classic"]:
+        with pytest.raises(ParameterError, match=re.escape(f"unknown augmenter '{bad}'") + r".*cgan\+trivialaugment"):
+            check_image_augmenter(bad)

@@ -71,15 +71,28 @@ def register_image_augmenter(name: str, augmenter: ImageAugmenter, generator: di
     IMAGE_AUGMENTERS[name] = augmenter
 
 
+def _combined(name: str) -> ImageAugmenter | None:
+    """``"<generator>+<classic>"`` (e.g. ``cgan+trivialaugment``, ``per-class+randaugment``): the
+    generative augmenter's images, with the classic augmenter's transforms applied on the fly."""
+    gen, plus, classic = name.rpartition("+")
+    g, c = IMAGE_AUGMENTERS.get(gen), IMAGE_AUGMENTERS.get(classic)
+    if not plus or g is None or c is None or g.generator is None or g.classic or not g.train_real \
+            or c.generator is not None or c.classic is None:
+        return None
+    return replace(g, classic=c.classic)
+
+
 def check_image_augmenter(name: str) -> ImageAugmenter:
-    """The augmenter a name means. ``"<name>@<ratio>"`` (e.g. ``madgan@4``, ``cgan+classic@auto``)
+    """The augmenter a name means: a registered name, or ``"<generator>+<classic>"`` joining a
+    generative and a classic one (``cgan+trivialaugment``). ``"<name>@<ratio>"`` (e.g. ``madgan@4``, ``cgan+classic@auto``)
     fixes a generative augmenter's synthetic:real ratio, so one grid compares ratios on one
     generator fit per cell (augmenters of one generator share it)."""
     base, at, r = name.partition("@")
-    if base not in IMAGE_AUGMENTERS:
-        raise ParameterError(f"unknown augmenter {base!r}; choose from {', '.join(IMAGE_AUGMENTERS)} "
-                             "(a generative one may end in @<ratio>, e.g. madgan@2 or cgan@auto)")
-    spec = IMAGE_AUGMENTERS[base]
+    spec = IMAGE_AUGMENTERS.get(base) or _combined(base)
+    if spec is None:
+        raise ParameterError(f"unknown augmenter {base!r}; choose from {', '.join(IMAGE_AUGMENTERS)}, or join a "
+                             f"generative one and a classic one with '+' (e.g. cgan+trivialaugment); "
+                             "a generative one may end in @<ratio>, e.g. madgan@2 or cgan@auto")
     if not at:
         return spec
     if spec.generator is None:

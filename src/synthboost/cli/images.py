@@ -115,7 +115,7 @@ def boost(
     sizes: str = typer.Option("10,25,50,100", help="Training images per class, comma-separated."),
     seeds: str = typer.Option("10", help="Number of seeds, or a comma-separated list of seeds."),
     augmenters: str = typer.Option("none,classic,cgan,cgan+classic", help="Augmenters: " + ", ".join(IMAGE_AUGMENTERS)
-                                   + "; a generative one may end in @<ratio> (madgan@4)."),
+                                   + "; a generative and a classic one joined by + (cgan+trivialaugment); a generative one may end in @<ratio> (madgan@4)."),
     models: str = typer.Option("cnn", help="CNNs: cnn (the study's small CNN), resnet."),
     ratio: str = typer.Option("1.0", help="Synthetic images per real image, or 'auto'."),
     test_size: float = typer.Option(0.3, help="Share held out for testing when the data has no test split."),
