@@ -91,7 +91,7 @@ def check_image_augmenter(name: str) -> ImageAugmenter:
     spec = IMAGE_AUGMENTERS.get(base) or _combined(base)
     if spec is None:
         raise ParameterError(f"unknown augmenter {base!r}; choose from {', '.join(IMAGE_AUGMENTERS)}, or join a "
-                             f"generative one and a classic one with '+' (e.g. cgan+trivialaugment); "
+                             "generative one and a classic one with '+' (e.g. cgan+trivialaugment); "
                              "a generative one may end in @<ratio>, e.g. madgan@2 or cgan@auto")
     if not at:
         return spec
