@@ -98,8 +98,9 @@ def main() -> None:
             table(g, f"none {metric}", [x for x in augs if x != "none"])
     # goal (b)/(c): a generator plus classic augmentation against classic alone, and MAD-GAN
     # against the conditional GAN with the same classic setting (Holm within each comparison set)
-    kinds = [a for a in augs if check_image_augmenter(a).generator is None and check_image_augmenter(a).classic]
-    pairs = [(k, [a for a in augs if a.split("@")[0].endswith("+" + k)]) for k in kinds]
+    specs = {a: check_image_augmenter(a) for a in augs}
+    pairs = [(k, [a for a, s in specs.items() if s.generator and s.classic == ks.classic])
+             for k, ks in specs.items() if ks.generator is None and ks.classic]
     pairs += [(base, [a for a in augs if a.startswith("madgan") and ("+classic" in a) == ("+classic" in base)])
               for base in ("cgan", "cgan+classic") if base in augs]
     for base, others in pairs:

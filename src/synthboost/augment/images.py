@@ -47,18 +47,16 @@ class ImageAugmenter:
         return default if self.ratio is None else self.ratio
 
 
+#: registered names; "<generator>+<classic>" (cgan+classic, madgan+trivialaugment) is derived by check_image_augmenter
 IMAGE_AUGMENTERS: dict[str, ImageAugmenter] = {
     "none": ImageAugmenter(),
     "classic": ImageAugmenter(classic="classic"),
     "randaugment": ImageAugmenter(classic="randaugment"),
     "trivialaugment": ImageAugmenter(classic="trivialaugment"),
     "cgan": ImageAugmenter("cgan"),
-    "cgan+classic": ImageAugmenter("cgan", "classic"),
     "per-class": ImageAugmenter("per-class"),
-    "per-class+classic": ImageAugmenter("per-class", "classic"),
     "recipe": ImageAugmenter("recipe"),
     "madgan": ImageAugmenter("madgan"),
-    "madgan+classic": ImageAugmenter("madgan", "classic"),
     "madgan-classifier": ImageAugmenter("madgan-classifier"),
     "synthetic-only": ImageAugmenter("cgan", train_real=False),
 }
