@@ -101,7 +101,8 @@ def main() -> None:
     specs = {a: check_image_augmenter(a) for a in augs}
     pairs = [(k, [a for a, s in specs.items() if s.generator and s.classic == ks.classic])
              for k, ks in specs.items() if ks.generator is None and ks.classic]
-    pairs += [(base, [a for a in augs if a.startswith("madgan") and ("+classic" in a) == ("+classic" in base)])
+    pairs += [(base, [a for a, s in specs.items() if (s.generator or "").startswith("madgan")
+                      and s.classic == specs[base].classic])
               for base in ("cgan", "cgan+classic") if base in augs]
     for base, others in pairs:
         if base not in augs or not others:
