@@ -58,6 +58,8 @@ class ImageBoostConfig:
     cnn_patience: int = 40
     data_fingerprint: str = ""
     classes: list = field(default_factory=list)
+    #: what the test set is, in words for the report ("the dataset's test split, 100 per class", ...)
+    test_set: str = ""
 
 
 def fingerprint(*parts: ImageData | None) -> str:
@@ -319,6 +321,8 @@ def run_image_boost(
                            gan_params=dict(gan_params or {}), cnn_epochs=cnn_epochs, cnn_patience=cnn_patience, classes=list(train.class_names))
     _validate(train, test, cfg)
     cfg.data_fingerprint = fingerprint(train, test)
+    cfg.test_set = (f"the dataset's test split, {cfg.test_per_class} per class (the same for every seed)" if test is not None
+                    else f"{cfg.test_size:.0%} of the images, stratified, drawn by each seed")
     return grid.run_grid(ImageTask(train, test, cfg), output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite,
                          progress=progress)
 

@@ -205,7 +205,11 @@ def _config_section(config: dict, results: pd.DataFrame, metric: str) -> str:
         "augmenters": config.get("augmenters", sorted(results["augmenter"].unique())),
         "models": config.get("models", sorted(results["model"].unique())),
         "ratio": config.get("ratio", "?"),
-        **({"test size": config.get("test_size", "?")} if config.get("kind") != "series" else {}),
+        **({"test set": config["test_set"]} if config.get("test_set") else
+           {"test size": config.get("test_size", "?")} if config.get("kind") in (None, "table") else
+           # image runs written before the config said which test set they used
+           {"test set": f"the dataset's test split ({config.get('test_per_class', '?')} per class), or without one, "
+                        f"a {config.get('test_size', '?')} share"} if config.get("kind") == "images" else {}),
         **({"positive class": config.get("positive_class")} if config.get("kind") in (None, "table") else {}),
         **({k.replace("_", " "): config.get(k) for k in ("window", "lags", "difference", "test_steps", "gap", "val_share")}
            if config.get("kind") == "series" else {}),
