@@ -277,3 +277,15 @@ def test_a_generator_joins_any_classic_augmenter_and_shares_its_fit():
     for bad in ["trivialaugment+cgan", "classic+trivialaugment", "synthetic-only+classic", "cgan+magic", "cgan+classic+classic"]:
         with pytest.raises(ParameterError, match=re.escape(f"unknown augmenter '{bad}'") + r".*cgan\+trivialaugment"):
             check_image_augmenter(bad)
+
+
+def test_a_fixed_test_split_is_described_by_what_it_holds(tmp_path):
+    # a class with fewer test images than test_per_class keeps all of them: the report must not say 5 per class
+    d = datasets.load("digits")
+    test_idx = np.concatenate([np.flatnonzero(d.labels == c)[:3 if c == 0 else 8] for c in range(d.n_classes)])
+    train = d.subset(np.setdiff1d(np.arange(len(d)), test_idx))
+    res = exp.run_image_boost(train, d.subset(test_idx), sizes=[3], seeds=1, augmenters=["none"], models=["cnn"],
+                              test_per_class=5, cnn_epochs=1, output=str(tmp_path / "run"), progress=False)
+    assert (res["error"] == "").all()
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["test_set"] == "the dataset's test split, 48 images, 3-5 per class (the same for every seed)"

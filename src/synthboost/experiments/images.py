@@ -58,7 +58,7 @@ class ImageBoostConfig:
     cnn_patience: int = 40
     data_fingerprint: str = ""
     classes: list = field(default_factory=list)
-    #: what the test set is, in words for the report ("the dataset's test split, 100 per class", ...)
+    #: what the test set is, in words for the report ("the dataset's test split, 1000 images, 100 per class (...)", ...)
     test_set: str = ""
 
 
@@ -321,10 +321,18 @@ def run_image_boost(
                            gan_params=dict(gan_params or {}), cnn_epochs=cnn_epochs, cnn_patience=cnn_patience, classes=list(train.class_names))
     _validate(train, test, cfg)
     cfg.data_fingerprint = fingerprint(train, test)
-    cfg.test_set = (f"the dataset's test split, {cfg.test_per_class} per class (the same for every seed)" if test is not None
+    task = ImageTask(train, test, cfg)
+    cfg.test_set = (_fixed_test_words(task._fixed_test) if task._fixed_test is not None
                     else f"{cfg.test_size:.0%} of the images, stratified, drawn by each seed")
-    return grid.run_grid(ImageTask(train, test, cfg), output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite,
-                         progress=progress)
+    return grid.run_grid(task, output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite, progress=progress)
+
+
+def _fixed_test_words(test: ImageData) -> str:
+    """The report's words for a fixed test set: classes with fewer than ``test_per_class`` test images keep all
+    of theirs, so the counts are read off the set itself (fruits360_10 has 30 per class, not 100)."""
+    counts = np.bincount(test.labels, minlength=test.n_classes)
+    per = f"{counts[0]} per class" if (counts == counts[0]).all() else f"{counts.min()}-{counts.max()} per class"
+    return f"the dataset's test split, {len(test)} images, {per} (the same for every seed)"
 
 
 def _at_network_size(train: ImageData, test: ImageData | None, requested: Any) -> tuple[ImageData, ImageData | None]:
