@@ -99,6 +99,15 @@ class ImageTask:
         keep, held = stratified_split(self.train.labels, self.cfg.test_size, rng)
         return self.train.subset(keep), self.train.subset(held)
 
+    def test_set_words(self) -> str:
+        """What ``split`` tests on, in words for the report. A fixed test set is described by what it holds:
+        a class with fewer than ``test_per_class`` test images keeps all of them (fruits360_10: 30 per class)."""
+        if self._fixed_test is None:
+            return f"{self.cfg.test_size:.0%} of the images, stratified, drawn by each seed"
+        counts = np.bincount(self._fixed_test.labels, minlength=self._fixed_test.n_classes)
+        per = f"{counts[0]} per class" if (counts == counts[0]).all() else f"{counts.min()}-{counts.max()} per class"
+        return f"the dataset's test split, {len(self._fixed_test)} images, {per} (the same for every seed)"
+
     def subsample(self, pool: ImageData, size: int, seed: int) -> ImageData:
         return pool.subset(per_class(pool, size, np.random.default_rng([seed, size])))
 
@@ -322,17 +331,8 @@ def run_image_boost(
     _validate(train, test, cfg)
     cfg.data_fingerprint = fingerprint(train, test)
     task = ImageTask(train, test, cfg)
-    cfg.test_set = (_fixed_test_words(task._fixed_test) if task._fixed_test is not None
-                    else f"{cfg.test_size:.0%} of the images, stratified, drawn by each seed")
+    cfg.test_set = task.test_set_words()
     return grid.run_grid(task, output, n_jobs=n_jobs, scheduler=scheduler, overwrite=overwrite, progress=progress)
-
-
-def _fixed_test_words(test: ImageData) -> str:
-    """The report's words for a fixed test set: classes with fewer than ``test_per_class`` test images keep all
-    of theirs, so the counts are read off the set itself (fruits360_10 has 30 per class, not 100)."""
-    counts = np.bincount(test.labels, minlength=test.n_classes)
-    per = f"{counts[0]} per class" if (counts == counts[0]).all() else f"{counts.min()}-{counts.max()} per class"
-    return f"the dataset's test split, {len(test)} images, {per} (the same for every seed)"
 
 
 def _at_network_size(train: ImageData, test: ImageData | None, requested: Any) -> tuple[ImageData, ImageData | None]:
