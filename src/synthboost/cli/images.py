@@ -117,7 +117,7 @@ def boost(
     augmenters: str = typer.Option("none,classic,cgan,cgan+classic", help="Augmenters: " + ", ".join(IMAGE_AUGMENTERS)
                                    + "; a generative and a classic one joined by + (cgan+trivialaugment); a generative one may end in @<ratio> (madgan@4)."),
     models: str = typer.Option("cnn", help="CNNs: cnn (the study's small CNN), resnet."),
-    ratio: str = typer.Option("1.0", help="Synthetic images per real image, or 'auto'."),
+    ratio: str = typer.Option("1.0", help="Synthetic images per real image, or 'auto': 0 unless a ratio beats the real images alone by more than chance on held-out real images."),
     test_size: float = typer.Option(0.3, help="Share held out for testing when the data has no test split."),
     test_per_class: int = typer.Option(100, help="Test images per class taken from the data's test split."),
     gan_params: str = typer.Option("{}", help='ImageGAN parameters for every generator, as JSON, e.g. {"epochs": 50}.'),
