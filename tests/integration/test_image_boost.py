@@ -195,6 +195,9 @@ def test_ratio_suffixed_augmenters_compare_ratios_on_one_fit(spy, tmp_path):
     assert by.loc["cgan@0.5", "ratio_used"] == 0.5 and by.loc["cgan@0.5", "n_synthetic"] == n // 2
     assert by.loc["cgan@2", "ratio_used"] == 2.0 and by.loc["cgan@2", "n_synthetic"] == 2 * n
     assert by.loc["cgan+classic@auto", "ratio_used"] in (0.0, 0.5, 1.0, 2.0, 4.0)
+    assert CliRunner().invoke(app, ["report", str(tmp_path / "r")]).exit_code == 0
+    html = (tmp_path / "r" / "report.html").read_text()  # the run's ratio row names the augmenters that override it
+    assert "<td>1 (cgan@0.5, cgan@2, cgan+classic@auto: the ratio after @)</td>" in html
     for change, match in [(["classic@2"], "takes no @<ratio>"), (["cgan@-1"], "ratio of augmenter 'cgan@-1'"),
                           (["cgan@lots"], "ratio of augmenter"), (["magic@2"], "unknown augmenter 'magic'"),
                           (["cgan@auto"], "too small for ratio='auto'")]:

@@ -204,7 +204,7 @@ def _config_section(config: dict, results: pd.DataFrame, metric: str) -> str:
         "seeds": f"{len(seeds)} ({_fmt(seeds[:8])}{', …' if len(seeds) > 8 else ''})" if isinstance(seeds, list) else "?",
         "augmenters": config.get("augmenters", sorted(results["augmenter"].unique())),
         "models": config.get("models", sorted(results["model"].unique())),
-        "ratio": config.get("ratio", "?"),
+        "ratio": _ratio_words(config.get("ratio", "?"), config.get("augmenters", results["augmenter"].unique())),
         **({"test set": config["test_set"]} if config.get("test_set") else
            {"test size": config.get("test_size", "?")} if config.get("kind") in (None, "table") else
            # image runs written before the config said which test set they used
@@ -218,6 +218,13 @@ def _config_section(config: dict, results: pd.DataFrame, metric: str) -> str:
     }
     items = {k: (_fmt(v) if isinstance(v, list) else f"{v:g}" if isinstance(v, float) else v) for k, v in items.items()}
     return '<section id="config"><h2>Configuration</h2>' + _kv_table(items) + "</section>"
+
+
+def _ratio_words(ratio, augmenters) -> str:
+    """The run's ratio, and that augmenters named ``<name>@<ratio>`` (e.g. cgan@auto) override it."""
+    text = f"{ratio:g}" if isinstance(ratio, float) else str(ratio)
+    own = [str(a) for a in augmenters if "@" in str(a)]
+    return text + (f" ({', '.join(own)}: the ratio after @)" if own else "")
 
 
 def _errors_note(results: pd.DataFrame) -> str:
