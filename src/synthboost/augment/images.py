@@ -167,6 +167,7 @@ class AutoRatio:
                seed: int, train_real: bool = True) -> float:
         """``inner``: the real images ``gan`` was fitted on; ``val``: real images neither has seen."""
         correct: dict[float, np.ndarray] = {}  # ratio -> (n_val,) bool
+        self.scores, self.p_value = {}, float("nan")
         for r in self.grid:
             if r == 0 and not train_real:
                 continue
@@ -176,7 +177,7 @@ class AutoRatio:
             correct[r] = np.asarray(cnn.predict(val.images)) == val.labels
             self.scores[r] = float(correct[r].mean())
         best = max(self.scores, key=lambda r: (self.scores[r], -r))
-        if not train_real or best == 0.0:
+        if not train_real or best == 0.0 or 0.0 not in correct:  # no real-only CNN to beat
             return best
         if self.alpha is None:
             return best if self.scores[best] > self.scores[0.0] else 0.0
