@@ -6,7 +6,8 @@
                  per class), validated on the real training images and tested on the real test split
                  (1000 images, 100 per class), against the same CNN trained on the real images; also
                  the fitted model's sampling rate (best of 3 runs of sample(10000))
-    diffaugment  KID (dataset feature net) against the test split with and without DiffAugment
+    diffaugment  KID (dataset feature net) against the test split with and without DiffAugment (--arms: the
+                 default under ADA, DiffAugment at p = 1, none)
     variants     ImageGAN variants (--variants: name -> parameters) fitted on the same subsample: KID,
                  precision / recall / coverage (dataset feature net, whole test split) and memorisation
                  (against the test split as unseen reference); seed 0's grids under --figures
@@ -18,6 +19,8 @@
     .venv/bin/python bench/bench_images.py cas --datasets mnist,fashion_mnist --per-class 100 --seeds 3
     .venv/bin/python bench/bench_images.py diffaugment --datasets fruits360_10,cifar10 --per-class 30,60 --seeds 3 \\
         --figures bench/figures
+    .venv/bin/python bench/bench_images.py diffaugment --datasets fruits360_10 --per-class 60 --seeds 3 \\
+        --arms diffaugment-p1 --rows earlier_call.log     # one arm more, paired with an earlier call's `none`
     .venv/bin/python bench/bench_images.py variants --datasets fruits360_10 --per-class 10 --seeds 2 \
         --variants '{"cgan": {}, "cgan-no-diffaugment": {"diffaugment": null}, "per-class": {"mode": "per_class"}}'
     .venv/bin/python bench/bench_images.py sampling --datasets mnist,cifar10 --per-class 50 --chunks 128,256,512,1024
@@ -33,6 +36,7 @@ import json
 import multiprocessing as mp
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -193,11 +197,20 @@ def _fit_variants(a, variants: dict, figure_prefix: str):
                         gan.save_grid(Path(a.figures) / f"{figure_prefix}_{name}_{per}_{label}.png", per_class=8)
 
 
+# the arms of `diffaugment`: the default (probability adapted by ADA from 0), Zhao et al.'s DiffAugment
+# (every op on every image, p = 1) and no DiffAugment
+DIFFAUGMENT_ARMS = {"diffaugment": {"diffaugment": "color,translation,cutout"},
+                    "diffaugment-p1": {"diffaugment": "color,translation,cutout", "ada_target": None},
+                    "none": {"diffaugment": None}}
+
+
 def diffaugment(a) -> None:
     from synthboost.metrics.images import kid
 
-    rows, test_features = [], {}
-    policies = {"diffaugment": {"diffaugment": "color,translation,cutout"}, "none": {"diffaugment": None}}
+    test_features = {}
+    # rows of an earlier call (its JSON lines) join the table, so an arm can be added without refitting the others
+    rows = [json.loads(line) for f in a.rows for line in Path(f).read_text().splitlines() if line.startswith("{")]
+    policies = {arm: DIFFAUGMENT_ARMS[arm] for arm in a.arms}
     for name, per, seed, label, gan, sub, test, net, _fit_s in _fit_variants(a, policies, "diffaugment"):
         if name not in test_features:
             test_features[name] = net.features(test)
@@ -211,14 +224,19 @@ def diffaugment(a) -> None:
                      max_p=round(float(gan.history_["augment_p"].max()), 3))
         print(json.dumps(r), flush=True)
         rows.append(r)
-    print("\n| dataset | per class | KID with DiffAugment | KID without | paired difference (with - without) | lower with |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("\n| dataset | per class | arm | KID with it | KID without | paired difference (with - without) | lower with |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     for name in a.datasets:
         for per in a.per_class:
-            w = {r["seed"]: r["kid"] for r in rows if r["dataset"] == name and r["per_class"] == per and r["diffaugment"] == "diffaugment"}
-            o = {r["seed"]: r["kid"] for r in rows if r["dataset"] == name and r["per_class"] == per and r["diffaugment"] == "none"}
-            d = [w[s] - o[s] for s in w if s in o]
-            print(f"| {name} | {per} | {ci(list(w.values()))} | {ci(list(o.values()))} | {ci(d)} | {sum(x < 0 for x in d)}/{len(d)} |")
+            kids = {arm: {r["seed"]: r["kid"] for r in rows if r["dataset"] == name and r["per_class"] == per
+                          and r["diffaugment"] == arm} for arm in DIFFAUGMENT_ARMS}
+            o = kids["none"]
+            for arm, w in kids.items():
+                d = [w[s] - o[s] for s in w if s in o]
+                if arm == "none" or not d:
+                    continue
+                print(f"| {name} | {per} | {arm} | {ci([w[s] for s in w if s in o])} | {ci([o[s] for s in w if s in o])} "
+                      f"| {ci(d)} | {sum(x < 0 for x in d)}/{len(d)} |")
 
 
 def variants(a) -> None:
@@ -257,12 +275,18 @@ def main() -> None:
     ap.add_argument("--variants", default='{"default": {}}', help="variants: JSON object, name -> ImageGAN parameters")
     ap.add_argument("--chunks", default="128,256,512,1024", help="generator chunk sizes (sampling)")
     ap.add_argument("--syn-per-class", type=int, default=500, help="generated images per class the CAS CNN trains on")
+    ap.add_argument("--arms", default="diffaugment,none", help=f"diffaugment: the arms to fit, of {','.join(DIFFAUGMENT_ARMS)}")
+    ap.add_argument("--rows", default="", help="diffaugment: JSON-lines output of earlier calls (comma list) to add to the table")
     a = ap.parse_args()
     a.datasets = [d for d in a.datasets.split(",") if d]
     a.per_class = [int(p) for p in a.per_class.split(",") if p]
     a.params = json.loads(a.params)
     a.chunks = [int(c) for c in a.chunks.split(",") if c]
     a.variants = json.loads(a.variants)
+    a.arms = [x for x in a.arms.split(",") if x]
+    a.rows = [x for x in a.rows.split(",") if x]
+    if unknown := set(a.arms) - set(DIFFAUGMENT_ARMS):
+        ap.error(f"--arms: {sorted(unknown)} unknown; choose from {','.join(DIFFAUGMENT_ARMS)}")
     {"cost": cost, "cas": cas_bench, "diffaugment": diffaugment, "sampling": sampling, "variants": variants}[a.what](a)
 
 
