@@ -175,8 +175,6 @@ def _timed(f) -> float:
 def _fit_variants(a, variants: dict, figure_prefix: str):
     """Fit every variant (name -> ImageGAN parameters) on each dataset x per-class x seed subsample;
     yields (dataset, per, seed, label, gan, sub, test, net, fit seconds) and saves seed 0's grids under --figures."""
-    from pathlib import Path
-
     from synthboost import ImageGAN, datasets
     from synthboost.metrics.images import dataset_feature_net
 
