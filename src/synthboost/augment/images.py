@@ -177,7 +177,7 @@ class AutoRatio:
             correct[r] = np.asarray(cnn.predict(val.images)) == val.labels
             self.scores[r] = float(correct[r].mean())
         best = max(self.scores, key=lambda r: (self.scores[r], -r))
-        if not train_real or best == 0.0 or 0.0 not in correct:  # no real-only CNN to beat
+        if best == 0.0 or 0.0 not in correct:  # 0 not tried (train_real=False or a grid without it): nothing to beat
             return best
         if self.alpha is None:
             return best if self.scores[best] > self.scores[0.0] else 0.0
