@@ -230,10 +230,11 @@ def diffaugment(a) -> None:
                           and r["diffaugment"] == arm} for arm in DIFFAUGMENT_ARMS}
             o = kids["none"]
             for arm, w in kids.items():
-                d = [w[s] - o[s] for s in w if s in o]
-                if arm == "none" or not d:
+                seeds = [s for s in w if s in o]  # paired by seed
+                if arm == "none" or not seeds:
                     continue
-                print(f"| {name} | {per} | {arm} | {ci([w[s] for s in w if s in o])} | {ci([o[s] for s in w if s in o])} "
+                d = [w[s] - o[s] for s in seeds]
+                print(f"| {name} | {per} | {arm} | {ci([w[s] for s in seeds])} | {ci([o[s] for s in seeds])} "
                       f"| {ci(d)} | {sum(x < 0 for x in d)}/{len(d)} |")
 
 
