@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--datasets", default="mnist,fashion_mnist,cifar10,fruits360_10")
     ap.add_argument("--sizes", default="10,25,50,100")
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seed-start", type=int, default=0, help="seeds are seed-start .. seed-start + seeds - 1")
     ap.add_argument("--augmenters", default=None, help="default none,classic,cgan,cgan+classic; with --stats-only: those in the results")
     ap.add_argument("--models", default="cnn")
     ap.add_argument("--ratio", default="1.0")
@@ -71,7 +72,8 @@ def main() -> None:
         else:
             train, test = datasets.load(name), datasets.load(name, split="test")
             t0 = time.perf_counter()
-            res = run_image_boost(train, test, sizes=[int(s) for s in _csv(a.sizes)], seeds=a.seeds, augmenters=augs,
+            seeds = list(range(a.seed_start, a.seed_start + a.seeds))
+            res = run_image_boost(train, test, sizes=[int(s) for s in _csv(a.sizes)], seeds=seeds, augmenters=augs,
                                   models=_csv(a.models), output=str(out), ratio=ratio, gan_params=json.loads(a.gan_params),
                                   cnn_epochs=a.cnn_epochs, cnn_patience=a.cnn_patience, dataset_name=name, n_jobs=a.n_jobs)
             print(f"{name}: {time.perf_counter() - t0:.0f} s wall in this call", flush=True)
