@@ -86,6 +86,31 @@ def test_rerun_skips_finished_cells_and_survives_a_cut_line(grid, tmp_path):
     assert config["lower_is_better"] == ["log_loss"]  # the task's orientation, for the report
 
 
+def test_each_call_notes_its_machine_and_a_resume_elsewhere_warns(grid, tmp_path, monkeypatch):
+    import synthboost.experiments.grid as grid_mod
+    from synthboost.report.html import build_report
+
+    df, target = grid
+    kw = dict(sizes=[40], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)
+    run_boost(df, target, **kw)
+    run_boost(df, target, **kw)  # nothing to run: no line
+    lines = [json.loads(x) for x in (tmp_path / "machines.jsonl").read_text().splitlines()]
+    assert len(lines) == 1 and lines[0]["jobs"] == 1 and lines[0]["scheduler"] == "local"
+    assert lines[0]["cpu_capability"] and lines[0]["torch"]
+    other = dict(grid_mod.machine(), cpu="Another CPU", cpu_capability="avx2")
+    monkeypatch.setattr(grid_mod, "machine", lambda: other)
+    with pytest.warns(UserWarning, match="another machine .*now Another CPU, avx2"):
+        run_boost(df, target, **dict(kw, seeds=2))  # extends the run by one seed on "another machine"
+    assert len((tmp_path / "machines.jsonl").read_text().splitlines()) == 2
+    with open(tmp_path / "machines.jsonl", "a") as fh:  # an interrupted append
+        fh.write('{"cpu": "Anoth')
+    with pytest.warns(UserWarning, match="another machine"):
+        run_boost(df, target, **dict(kw, seeds=3))
+    assert [json.loads(x)["cpu"] for x in (tmp_path / "machines.jsonl").read_text().splitlines()[-1:]] == ["Another CPU"]
+    page = build_report(tmp_path).read_text()
+    assert "computed on" in page and "Another CPU (avx2)" in page and "within one machine only" in page
+
+
 def test_results_of_another_configuration_are_refused_untouched(grid, tmp_path):
     df, target = grid
     kw = dict(sizes=[40], seeds=1, augmenters=["none"], models=["logreg"], output=tmp_path, progress=False)

@@ -7,7 +7,9 @@ The runner does the rest, the same for every family: the grid of seeds x sizes x
 augmenters x models, one results file appended with fsync after every finished job (a
 line cut off by an interruption is dropped on the next read), resume and extension of an
 earlier run of the same configuration, retry of failed cells, per-cell error capture,
-joblib locally and Dask on a cluster.
+joblib locally and Dask on a cluster. Each call that runs jobs appends the machine it ran on to
+``machines.jsonl``: one seed's result moves between CPUs whose kernels round differently, so a run
+says where its cells were computed, and a resume on another machine warns.
 
 A *job* is one (seed, size) and a group of augmenters the task runs together because they
 share one fitted generator (images: ``cgan``, ``cgan+classic`` and ``synthetic-only`` use
@@ -18,7 +20,10 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
+import time
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol, Sequence
@@ -106,6 +111,44 @@ def append_text(path: Path, text: str) -> None:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def machine() -> dict[str, str]:
+    """The machine a job runs on, as far as its numbers depend on it (CPU model, torch's kernel set)."""
+    import torch
+
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpu": cpu or platform.processor() or platform.machine(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
+            "python": platform.python_version()}
+
+
+def note_machine(out: Path, jobs: int, scheduler: bool) -> None:
+    """Append this call's machine to ``out/machines.jsonl``; warn when earlier cells ran on another one.
+    With a Dask scheduler the jobs run on its workers: the line then describes the submitting machine."""
+    here = machine()
+    path = out / "machines.jsonl"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    earlier = []
+    for line in text.splitlines():
+        try:
+            earlier.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut off by an interruption
+            continue
+    other = [m for m in earlier if isinstance(m, dict) and {k: m.get(k) for k in here} != here]
+    if other:
+        o = other[-1]
+        warnings.warn(f"{out}: earlier cells of this run were computed on another machine ({o.get('cpu')}, "
+                      f"{o.get('cpu_capability')}, torch {o.get('torch')}; now {here['cpu']}, {here['cpu_capability']}, "
+                      f"torch {here['torch']}). One seed's result can differ between CPUs; paired tests stay valid, "
+                      "but per-seed values of the two machines are not comparable", stacklevel=3)
+    line = dict(here, started=time.strftime("%Y-%m-%dT%H:%M:%S%z"), jobs=jobs, scheduler="dask" if scheduler else "local")
+    append_text(path, ("\n" if text and not text.endswith("\n") else "") + json.dumps(line) + "\n")
 
 
 def _same_setting(a: Any, b: Any) -> bool:
@@ -196,6 +239,7 @@ def _run(task: Task, out: Path, overwrite: bool, n_jobs: int, client, progress: 
                     show = [a for a in todo if show and not (out / "showcase" / a / "meta.json").exists()]
                     jobs.append((seed, size, todo, show))
     if jobs:
+        note_machine(out, len(jobs), client is not None)
         _execute(task, jobs, out, n_jobs, client, progress)
     # a showcase whose cell finished in an earlier run of another grid (e.g. before sizes were added);
     # one offered to a job of this run and not made (its generator failed) is not fitted again

@@ -193,7 +193,28 @@ def _read_results(path: Path) -> pd.DataFrame:
 
 
 # -- sections ---------------------------------------------------------------------------
-def _config_section(config: dict, results: pd.DataFrame, metric: str) -> str:
+def _machines(run: Path) -> str | None:
+    """The machines the run's cells were computed on (``machines.jsonl``), in words; None for runs before it."""
+    path = run / "machines.jsonl"
+    if not path.is_file():
+        return None
+    seen: dict[tuple, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            m = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(m, dict):
+            key = (m.get("cpu", "?"), m.get("cpu_capability", "?"), m.get("torch", "?"), m.get("scheduler", "local"))
+            seen[key] = seen.get(key, 0) + int(m.get("jobs", 0) or 0)
+    words = [f"{cpu} ({cap}), torch {torch}{', via Dask' if sched == 'dask' else ''}: {n} jobs"
+             for (cpu, cap, torch, sched), n in seen.items()]
+    if len(words) > 1:
+        words.append("one seed's result can differ between CPUs, so compare per-seed values within one machine only")
+    return "; ".join(words) or None
+
+
+def _config_section(config: dict, results: pd.DataFrame, metric: str, machines: str | None = None) -> str:
     seeds = config.get("seeds")
     items = {
         "dataset": config.get("dataset", "?"),
@@ -215,6 +236,7 @@ def _config_section(config: dict, results: pd.DataFrame, metric: str) -> str:
            if config.get("kind") == "series" else {}),
         "metric in this report": metric,
         "result rows": len(results),
+        **({"computed on": machines} if machines else {}),
     }
     items = {k: (_fmt(v) if isinstance(v, list) else f"{v:g}" if isinstance(v, float) else v) for k, v in items.items()}
     return '<section id="config"><h2>Configuration</h2>' + _kv_table(items) + "</section>"
@@ -497,7 +519,7 @@ def build_report(run_dir: str | os.PathLike, output: str | os.PathLike | None = 
         nav.append(("cnn-curves", "CNN training curves"))
     nav += [(f"showcase-{_slug(p.name)}", f"Showcase: {p.name}") for p in showcases]
     body.append("<nav>" + "".join(f'<a href="#{_e(a)}">{_e(t)}</a>' for a, t in nav) + "</nav>")
-    body.append(_config_section(config, results, metric))
+    body.append(_config_section(config, results, metric, _machines(run)))
     body.append(_errors_note(results))
     body.append(_summary_section(gains, metric, baseline_note, unit))
     body.append(_rows_added_note(results, "images" if images else "pairs" if series else "rows"))
