@@ -207,8 +207,8 @@ def _machines(run: Path) -> str | None:
         if isinstance(m, dict):
             key = (m.get("cpu", "?"), m.get("cpu_capability", "?"), m.get("torch", "?"), m.get("scheduler", "local"))
             seen[key] = seen.get(key, 0) + int(m.get("jobs", 0) or 0)
-    words = [f"{cpu} ({cap}), torch {torch}{', via Dask' if sched == 'dask' else ''}: {n} jobs"
-             for (cpu, cap, torch, sched), n in seen.items()]
+    words = [f"{cpu} ({cap}), torch {version}{', via Dask' if sched == 'dask' else ''}: {n} jobs"
+             for (cpu, cap, version, sched), n in seen.items()]
     if len(words) > 1:
         words.append("one seed's result can differ between CPUs, so compare per-seed values within one machine only")
     return "; ".join(words) or None
