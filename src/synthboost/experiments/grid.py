@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError, ParameterError
-from ..io import write_json, write_table
+from ..io import read_jsonl, write_json, write_table
 
 #: a result row is identified by these (with the dataset)
 CELL_KEY = ["seed", "size", "augmenter", "model"]
@@ -133,14 +133,7 @@ def note_machine(out: Path, jobs: int, scheduler: bool) -> None:
     With a Dask scheduler the jobs run on its workers: the line then describes the submitting machine."""
     here = machine()
     path = out / "machines.jsonl"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    earlier = []
-    for line in text.splitlines():
-        try:
-            earlier.append(json.loads(line))
-        except json.JSONDecodeError:  # a line cut off by an interruption
-            continue
-    other = [m for m in earlier if isinstance(m, dict) and {k: m.get(k) for k in here} != here]
+    other = [m for m in read_jsonl(path) if isinstance(m, dict) and {k: m.get(k) for k in here} != here]
     if other:
         o = other[-1]
         warnings.warn(f"{out}: earlier cells of this run were computed on another machine ({o.get('cpu')}, "
@@ -148,7 +141,8 @@ def note_machine(out: Path, jobs: int, scheduler: bool) -> None:
                       f"torch {here['torch']}). One seed's result can differ between CPUs; paired tests stay valid, "
                       "but per-seed values of the two machines are not comparable", stacklevel=3)
     line = dict(here, started=time.strftime("%Y-%m-%dT%H:%M:%S%z"), jobs=jobs, scheduler="dask" if scheduler else "local")
-    append_text(path, ("\n" if text and not text.endswith("\n") else "") + json.dumps(line) + "\n")
+    cut = path.is_file() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
+    append_text(path, ("\n" if cut else "") + json.dumps(line) + "\n")  # a cut line stays on its own
 
 
 def _same_setting(a: Any, b: Any) -> bool:

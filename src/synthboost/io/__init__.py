@@ -86,6 +86,19 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
 
+def read_jsonl(path: str | os.PathLike) -> list:
+    """The records of a JSON-lines file that a run appends to (none if it does not exist); a line cut
+    short by an interruption is skipped."""
+    p = Path(path)
+    records = []
+    for line in (p.read_text(encoding="utf-8").splitlines() if p.is_file() else []):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write CSV or Parquet (by suffix) atomically."""
     suffix = Path(path).suffix.lower()

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, ParameterError
-from ..io import read_table, write_text
+from ..io import read_jsonl, read_table, write_text
 
 BASELINE = "none"
 #: numeric columns of results.csv that are not quality metrics
@@ -195,15 +195,8 @@ def _read_results(path: Path) -> pd.DataFrame:
 # -- sections ---------------------------------------------------------------------------
 def _machines(run: Path) -> str | None:
     """The machines the run's cells were computed on (``machines.jsonl``), in words; None for runs before it."""
-    path = run / "machines.jsonl"
-    if not path.is_file():
-        return None
     seen: dict[tuple, int] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            m = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for m in read_jsonl(run / "machines.jsonl"):
         if isinstance(m, dict):
             key = (m.get("cpu", "?"), m.get("cpu_capability", "?"), m.get("torch", "?"), m.get("scheduler", "local"))
             seen[key] = seen.get(key, 0) + int(m.get("jobs", 0) or 0)

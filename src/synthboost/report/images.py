@@ -4,14 +4,13 @@ real training images, the GAN's training curves and the KID / FID / PRDC / CAS /
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..io import read_table
+from ..io import read_jsonl, read_table
 from .boost_plots import _augmenter_order, _save
 from .html import BASELINE, _e, _fmt, _img, _gan_history_html, _kv_table, _showcase_head, _slug
 from .plots import _figure
@@ -19,14 +18,7 @@ from .plots import _figure
 
 def read_curves(path: Path) -> pd.DataFrame:
     """Per-epoch CNN curves of a run (curves.jsonl); a line cut short by an interruption is skipped."""
-    rows = []
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return pd.DataFrame(rows)
+    return pd.DataFrame(read_jsonl(path))
 
 
 def plot_cnn_curves(curves: pd.DataFrame, path: str | os.PathLike, size: int, model: str) -> Path:
